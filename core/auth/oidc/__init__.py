@@ -1,0 +1,1 @@
+"""Sign-in through a tenant's own OpenID Connect provider (authorization code flow with PKCE)."""

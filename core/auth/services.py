@@ -1,0 +1,258 @@
+"""Account rules: local users and role grants."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core.auth import sessions, totp
+from core.auth.models import PasswordResetToken, RoleGrant, User
+from core.auth.passwords import hash_password
+from core.auth.permissions import RoleRegistry
+from core.db import as_utc, tenant_scope, user_scope, utcnow
+from core.tenants.models import Tenant
+
+MIN_PASSWORD_LENGTH = 12
+MAX_LOCKOUT = timedelta(hours=1)
+RESET_VALIDITY = timedelta(hours=1)
+
+
+def upsert_local_user(
+    session: Session,
+    roles: RoleRegistry,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    grants: list[tuple[str, Tenant]] = (),
+    platform_admin: bool = False,
+) -> User:
+    """Create or update a local account and add ``grants`` (role key, tenant)."""
+    email = email.strip()
+    if "@" not in email or len(email) > 254:
+        raise ValueError(f"{email!r} is not an email address")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    for role, _tenant in grants:
+        if role not in roles.roles:
+            raise ValueError(f"no role {role!r}; known roles: {', '.join(sorted(roles.roles))}")
+    user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        user = User(email=email, name=name)
+        session.add(user)
+    user.name = name
+    user.is_platform_admin = user.is_platform_admin or platform_admin
+    if password is not None:
+        user.password_hash = hash_password(password)
+    session.flush()
+    for role, tenant in grants:
+        grant(session, user, tenant, role)
+    return user
+
+
+def grant(session: Session, user: User, tenant: Tenant, role: str) -> RoleGrant:
+    """Give ``user`` the ``role`` at ``tenant`` (no-op when already held)."""
+    with tenant_scope(tenant.id):
+        existing = session.scalar(
+            select(RoleGrant).where(
+                RoleGrant.user_id == user.id, RoleGrant.tenant_id == tenant.id, RoleGrant.role == role
+            )
+        )
+        if existing is not None:
+            return existing
+        row = RoleGrant(user_id=user.id, tenant_id=tenant.id, role=role)
+        session.add(row)
+        session.flush()
+        return row
+
+
+class AccountLocked(Exception):
+    """Too many failed sign-ins: the account takes no attempts until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+def check_not_locked(user: User | None, now: datetime) -> None:
+    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise AccountLocked(as_utc(user.locked_until))
+
+
+def record_failed_login(session: Session, user: User, now: datetime, threshold: int) -> None:
+    """Count a failure; from ``threshold`` on, lock for 1 minute, doubling up to an hour."""
+    user.failed_logins += 1
+    over = user.failed_logins - threshold
+    if over >= 0:
+        user.locked_until = now + min(timedelta(minutes=2**over), MAX_LOCKOUT)
+    session.flush()
+
+
+def record_successful_login(session: Session, user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def tenant_ids_of(session: Session, user: User) -> list[int]:
+    with user_scope(user.id):
+        return list(session.scalars(select(RoleGrant.tenant_id).where(RoleGrant.user_id == user.id).distinct()))
+
+
+def second_factor_required(session: Session, user: User) -> bool:
+    """Whether the user must pass TOTP: enrolled users always; others when a tenant where
+    they are admin demands it (they must enrol before they can work)."""
+    return user.totp_enabled_at is not None or second_factor_required_by_tenant(session, user)
+
+
+def second_factor_required_by_tenant(session: Session, user: User) -> bool:
+    """Whether a tenant where ``user`` is admin demands a second factor."""
+    with user_scope(user.id):
+        return session.scalar(
+            select(Tenant.id).join(RoleGrant, RoleGrant.tenant_id == Tenant.id)
+            .where(RoleGrant.user_id == user.id, RoleGrant.role == "tenant_admin", Tenant.require_admin_totp.is_(True))
+            .limit(1)
+        ) is not None
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; every open session of the user ends."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    sessions.end_all(session, user)
+    session.flush()
+
+
+def disable_user(session: Session, user: User) -> int:
+    """Disable the account and end its sessions at once; returns the sessions ended."""
+    user.is_active = False
+    ended = sessions.end_all(session, user)
+    session.flush()
+    return ended
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_password_reset(session: Session, user: User, now: datetime) -> str:
+    """A one-time token valid for RESET_VALIDITY; earlier unused tokens stop working."""
+    session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                     PasswordResetToken.used_at.is_(None)).values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(token_hash=_token_hash(token), user_id=user.id, expires_at=now + RESET_VALIDITY))
+    session.flush()
+    return token
+
+
+def redeem_password_reset(session: Session, token: str, now: datetime) -> User | None:
+    """The user a live token belongs to (the token is used up), or None."""
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token),
+                                                          PasswordResetToken.used_at.is_(None)))
+    if row is None or as_utc(row.expires_at) <= now:
+        return None
+    row.used_at = now
+    session.flush()
+    return session.get(User, row.user_id)
+
+
+def peek_password_reset(session: Session, token: str, now: datetime) -> bool:
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token),
+                                                          PasswordResetToken.used_at.is_(None)))
+    return row is not None and as_utc(row.expires_at) > now
+
+
+def enrol_totp(session: Session, vault, user: User, secret: str, code: str, now: float | None = None) -> bool:
+    """Turn TOTP on when ``code`` proves the app has ``secret``; False when it does not."""
+    step = totp.verify(secret, code, now=now)
+    if step is None:
+        return False
+    user.totp_secret_encrypted = vault.encrypt(secret, context=_totp_context(user))
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = step
+    session.flush()
+    return True
+
+
+def check_totp(session: Session, vault, user: User, code: str, now: float | None = None) -> bool:
+    """Whether ``code`` is the user's current TOTP code (each code works once)."""
+    if user.totp_secret_encrypted is None:
+        return False
+    secret = vault.decrypt(user.totp_secret_encrypted, context=_totp_context(user))
+    step = totp.verify(secret, code, now=now, last_step=user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    session.flush()
+    return True
+
+
+def _totp_context(user: User) -> bytes:
+    return f"user.totp:{user.id}".encode()
+
+
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str, name: str, role: str,
+           now: datetime) -> tuple[User, str | None]:
+    """Give ``email`` the ``role`` at ``tenant``, creating the account when it is new.
+
+    Returns the user and, for a new account, a one-time token to choose a password.
+    """
+    email, name = email.strip(), name.strip()
+    errors: dict[str, list[str]] = {}
+    if "@" not in email or len(email) > 254 or " " in email:
+        errors["email"] = ["Give a valid email address."]
+    if not name or len(name) > 200:
+        errors["name"] = ["Give the person's name."]
+    if role not in roles.roles:
+        errors["role"] = ["Choose one of the roles in the list."]
+    if errors:
+        raise InvitationError(errors)
+    user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    token = None
+    if user is None:
+        user = User(email=email, name=name)
+        session.add(user)
+        session.flush()
+        token = secrets.token_urlsafe(32)
+        session.add(PasswordResetToken(token_hash=_token_hash(token), user_id=user.id,
+                                       expires_at=now + INVITATION_VALIDITY))
+    grant(session, user, tenant, role)
+    return user, token
+
+
+class InvitationError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def revoke(session: Session, user_id: int, tenant: Tenant, role: str) -> bool:
+    """Take ``role`` at ``tenant`` from the user; False when they did not hold it."""
+    with tenant_scope(tenant.id):
+        row = session.scalar(select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.tenant_id == tenant.id,
+                                                     RoleGrant.role == role))
+        if row is None:
+            return False
+        session.delete(row)
+        session.flush()
+        return True
+
+
+def holders(session: Session, tenant: Tenant) -> list[tuple[User, list[str]]]:
+    """Everyone with a role at ``tenant`` and their roles (two queries)."""
+    with tenant_scope(tenant.id):
+        rows = session.execute(select(RoleGrant.user_id, RoleGrant.role).where(RoleGrant.tenant_id == tenant.id)).all()
+    by_user: dict[int, list[str]] = {}
+    for user_id, role in rows:
+        by_user.setdefault(user_id, []).append(role)
+    users = session.scalars(select(User).where(User.id.in_(by_user)).order_by(User.name)).all() if by_user else []
+    return [(u, sorted(by_user[u.id])) for u in users]

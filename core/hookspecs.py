@@ -1,0 +1,209 @@
+"""The plugin contract: every hook a programme plugin (or core itself) may implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint as WebBlueprint
+    from flask_smorest import Blueprint as ApiBlueprint
+    from marshmallow import Schema
+    from sqlalchemy.orm import Session
+
+    from core.auth.models import User
+    from core.people.models import Consent, Person
+    from core.tenants.models import Tenant
+
+PROJECT = "samverka"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a plugin is. ``key`` names its URLs, tables (``<key>_*``) and migration branch."""
+
+    key: str
+    title: str
+    version: str
+    description: str = ""
+    #: A marshmallow schema class validating this plugin's per-tenant settings.
+    settings_schema: type[Schema] | None = None
+
+
+@dataclass(frozen=True)
+class Permission:
+    key: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role that can be granted to a user at a tenant, and the permissions it carries."""
+
+    key: str
+    title: str
+    permissions: frozenset[str]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the tenant's navigation, shown only to holders of ``permission``."""
+
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure for national comparison, computed per tenant and aggregated in core/stats."""
+
+    key: str
+    title: str
+    #: ``compute(session, tenant_ids) -> dict[tenant_id, number]``; returns aggregates only.
+    compute: Callable[[Session, list[int]], dict[int, float]]
+    #: "count" figures are suppressed below five; "rate" and "median" carry their base count.
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
+class DueJob:
+    """Work that falls due (reminders, expiries, retention), run by ``samverka jobs run``.
+
+    ``run(session, tenant, now)`` is called inside the tenant's scope and must be
+    idempotent: running it twice at the same ``now`` changes nothing the second time.
+    With ``needs_hooks`` it is called with ``hooks=`` too: the tenant's relay, for core
+    jobs that ask every enabled plugin (retention asks each to erase its part).
+    """
+
+    key: str
+    run: Callable[..., int]
+    every: timedelta = timedelta(minutes=15)
+    needs_hooks: bool = False
+
+
+@dataclass
+class ErasureReport:
+    """What a plugin erased or anonymised for one person, described without the data."""
+
+    erased: dict[str, int] = field(default_factory=dict)
+    anonymised: dict[str, int] = field(default_factory=dict)
+    #: Reasons the plugin must keep something (a legal hold, a retention duty).
+    kept: list[str] = field(default_factory=list)
+
+
+@hookspec
+def samverka_plugin_info() -> PluginInfo:
+    """Describe the plugin. Called once per plugin at start-up; every plugin must answer.
+
+    Returns a :class:`PluginInfo` whose ``key`` equals the plugin's entry-point name.
+    """
+
+
+@hookspec
+def samverka_web_blueprints() -> list[WebBlueprint]:
+    """Return the plugin's HTML blueprints. Called once at start-up.
+
+    They are mounted under ``/t/<tenant>/<key>/``; requests for a tenant that has not
+    enabled the plugin answer 404 before any view runs.
+    """
+
+
+@hookspec
+def samverka_api_blueprints() -> list[ApiBlueprint]:
+    """Return the plugin's flask-smorest blueprints. Called once at start-up.
+
+    They are mounted under ``/api/v1/t/<tenant>/<key>/`` and documented in the OpenAPI
+    document; like web blueprints they answer 404 for tenants without the plugin.
+    """
+
+
+@hookspec
+def samverka_migrations() -> Path | None:
+    """Return the folder of the plugin's alembic branch (``branch_labels=("<key>",)``).
+
+    Called once when migrations run; the branch must depend on core's.
+    """
+
+
+@hookspec
+def samverka_permissions() -> list[Permission]:
+    """Return the permissions the plugin checks. Called once at start-up."""
+
+
+@hookspec
+def samverka_roles() -> list[Role]:
+    """Return the roles the plugin adds (keys prefixed ``<key>.``). Called once at start-up."""
+
+
+@hookspec
+def samverka_navigation(tenant: Tenant) -> list[NavItem]:
+    """Return navigation items for ``tenant``. Called once per page, through the tenant's
+    relay, so only plugins the tenant has enabled are asked."""
+
+
+@hookspec
+def samverka_metrics() -> list[Metric]:
+    """Return the plugin's metrics for national comparison. Called once at start-up."""
+
+
+@hookspec
+def samverka_person_export(session: Session, person: Person) -> dict[str, Any] | None:
+    """Return everything the plugin holds about ``person`` as JSON-ready data.
+
+    Called once per export through the person's tenant relay, inside that tenant's scope.
+    Return None when the plugin holds nothing about the person.
+    """
+
+
+@hookspec
+def samverka_person_erase(session: Session, person: Person, anonymise: bool) -> ErasureReport | None:
+    """Erase (or, with ``anonymise``, strip identifying fields from) the plugin's records of
+    ``person``, honouring its own retention duties, and say what was done.
+
+    Called once per erasure through the person's tenant relay, before core erases the
+    person; runs in the caller's transaction, so a failure anywhere erases nothing.
+    """
+
+
+@hookspec
+def samverka_consent_withdrawn(session: Session, person: Person, consent: Consent) -> None:
+    """Stop the processing ``consent`` covered (its ``plugin`` says whose it was).
+
+    Called once per withdrawal through the person's tenant relay, inside the tenant's scope
+    and the withdrawal's transaction; a plugin whose consent it is not returns at once.
+    """
+
+
+@hookspec
+def samverka_demo_data(session: Session, tenant: Tenant) -> None:
+    """Add realistic demo records for ``tenant``. Called by ``samverka demo load`` for each
+    tenant that has the plugin enabled, inside that tenant's scope; must be idempotent."""
+
+
+@hookspec
+def samverka_due_jobs() -> list[DueJob]:
+    """Return the plugin's due-jobs. Called once at start-up; ``samverka jobs run`` runs each
+    for every tenant that has the plugin enabled."""
+
+
+@hookspec
+def samverka_tenant_enabled(session: Session, tenant: Tenant, settings: dict[str, Any]) -> None:
+    """Called when ``tenant`` turns the plugin on (and when its settings change), inside the
+    tenant's scope and transaction: prepare defaults, check preconditions (raise
+    ``ValueError`` to refuse). Only the plugin being enabled is called."""
+
+
+@hookspec
+def samverka_tenant_disabled(session: Session, tenant: Tenant) -> None:
+    """Called when ``tenant`` turns the plugin off. Records are kept; the plugin only stops
+    answering for that tenant. Only the plugin being disabled is called."""

@@ -1,0 +1,1 @@
+"""Due-jobs and the notification outbox."""

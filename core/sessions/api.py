@@ -1,0 +1,138 @@
+"""REST endpoints for sessions, attendance and calendar feeds."""
+
+from __future__ import annotations
+
+from flask import g, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from core.auth.permissions import requires
+from core.db import db
+from core.web.errors import abort_invalid
+from core.pagination import PageArgsSchema, page_schema, paginate
+from core.sessions import services
+from core.sessions.models import CalendarFeed
+from core.sessions.schemas import (
+    AttendanceInSchema,
+    AttendanceSchema,
+    FeedInSchema,
+    FeedSchema,
+    SessionArgsSchema,
+    SessionInSchema,
+    SessionPatchSchema,
+    SessionSchema,
+)
+
+bp = Blueprint("sessions_api", __name__, url_prefix="", description="Sessions, attendance and calendar feeds")
+SessionPage = page_schema(SessionSchema, "SessionPage")
+
+
+def _session_or_404(session_id: int):
+    scheduled = services.get_session(db.session, session_id)
+    if scheduled is None:
+        abort(404, message="no such session in this tenant")
+    return scheduled
+
+
+
+@bp.route("/sessions")
+class Sessions(MethodView):
+    @requires("core.sessions.read")
+    @bp.arguments(SessionArgsSchema, location="query")
+    @bp.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @bp.response(200, SessionPage)
+    def get(self, args, page, per_page):
+        """Sessions in time order; filter by plugin and a ``from``/``before`` window."""
+        return paginate(db.session, services.list_sessions(**args), page, per_page)
+
+    @requires("core.sessions.write")
+    @bp.arguments(SessionInSchema)
+    @bp.response(201, SessionSchema)
+    def post(self, data):
+        """Plan a session with leaders (staff user ids) and participants (person ids)."""
+        leaders, participants = data.pop("leader_ids"), data.pop("participant_ids")
+        try:
+            scheduled = services.create_session(db.session, data, leader_ids=leaders, participant_ids=participants)
+        except services.SessionError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return services.get_session(db.session, scheduled.id)
+
+
+@bp.route("/sessions/<int:session_id>")
+class SessionResource(MethodView):
+    @requires("core.sessions.read")
+    @bp.response(200, SessionSchema)
+    def get(self, session_id):
+        """One session."""
+        return _session_or_404(session_id)
+
+    @requires("core.sessions.write")
+    @bp.arguments(SessionPatchSchema)
+    @bp.response(200, SessionSchema)
+    def patch(self, data, session_id):
+        """Move, rename or cancel a session."""
+        scheduled = _session_or_404(session_id)
+        try:
+            services.update_session(db.session, scheduled, data)
+        except services.SessionError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return scheduled
+
+
+@bp.route("/sessions/<int:session_id>/attendance")
+class AttendanceResource(MethodView):
+    @requires("core.sessions.read")
+    @bp.response(200, AttendanceSchema(many=True))
+    def get(self, session_id):
+        """The participants and their attendance."""
+        return _session_or_404(session_id).attendance
+
+    @requires("core.sessions.write")
+    @bp.arguments(AttendanceInSchema)
+    @bp.response(200, AttendanceSchema(many=True))
+    def put(self, data, session_id):
+        """Record attendance for some or all participants (status null clears it)."""
+        scheduled = _session_or_404(session_id)
+        try:
+            rows = services.record_attendance(
+                db.session, scheduled, {e["person_id"]: e["status"] for e in data["attendance"]}
+            )
+        except services.SessionError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return rows
+
+
+@bp.route("/calendar-feeds")
+class Feeds(MethodView):
+    @requires("core.sessions.read")
+    @bp.response(200, FeedSchema(many=True))
+    def get(self):
+        """The tenant's calendar feeds (without their tokens)."""
+        return db.session.scalars(select(CalendarFeed).order_by(CalendarFeed.created_at)).all()
+
+    @requires("core.sessions.write")
+    @bp.arguments(FeedInSchema)
+    @bp.response(201, FeedSchema)
+    def post(self, data):
+        """Create a feed; its URL is shown in this answer only."""
+        feed, token = services.create_feed(db.session, **data)
+        db.session.commit()
+        feed.url = url_for("sessions.calendar", token=token, _external=True)  # shown this once
+        return feed
+
+
+@bp.route("/calendar-feeds/<int:feed_id>")
+class FeedResource(MethodView):
+    @requires("core.sessions.write")
+    @bp.response(204)
+    def delete(self, feed_id):
+        """Revoke a feed: its URL stops working at once."""
+        feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.id == feed_id))
+        if feed is None:
+            abort(404, message="no such feed")
+        services.revoke_feed(db.session, feed)
+        db.session.commit()

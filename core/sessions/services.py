@@ -1,0 +1,152 @@
+"""Session rules: planning meetings, leaders and participants, attendance, calendar feeds."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.auth.models import RoleGrant
+from core.db import as_utc, current_tenant_id, utcnow
+from core.people.models import Person
+from core.sessions.models import Attendance, AttendanceStatus, CalendarFeed, ScheduledSession, SessionLeader
+
+#: How far back a calendar feed reaches; older sessions are of no use in a calendar app.
+FEED_HISTORY = timedelta(days=90)
+
+
+class SessionError(ValueError):
+    """Invalid session data; ``errors`` maps field name to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _check_people(session: Session, leader_ids: Iterable[int], participant_ids: Iterable[int]) -> dict:
+    errors: dict[str, list[str]] = {}
+    leader_ids, participant_ids = set(leader_ids), set(participant_ids)
+    if leader_ids:
+        staff = set(session.scalars(select(RoleGrant.user_id).where(RoleGrant.user_id.in_(leader_ids),
+                                                                       RoleGrant.tenant_id == current_tenant_id())))
+        if leader_ids - staff:
+            errors["leader_ids"] = [f"Not staff of this organisation: {sorted(leader_ids - staff)}."]
+    if participant_ids:
+        known = set(session.scalars(select(Person.id).where(Person.id.in_(participant_ids))))
+        if participant_ids - known:
+            errors["participant_ids"] = [f"No such person here: {sorted(participant_ids - known)}."]
+    return errors
+
+
+def create_session(session: Session, data: dict[str, Any], *, leader_ids: Iterable[int] = (),
+                   participant_ids: Iterable[int] = ()) -> ScheduledSession:
+    """Plan a session in the current tenant with its leaders (staff users) and participants."""
+    leader_ids, participant_ids = list(dict.fromkeys(leader_ids)), list(dict.fromkeys(participant_ids))
+    scheduled = ScheduledSession(**data)
+    errors = _check_people(session, leader_ids, participant_ids)
+    if as_utc(scheduled.ends_at) <= as_utc(scheduled.starts_at):
+        errors["ends_at"] = ["The session must end after it starts."]
+    if errors:
+        raise SessionError(errors)
+    scheduled.leaders = [SessionLeader(user_id=i) for i in leader_ids]
+    scheduled.attendance = [Attendance(person_id=i) for i in participant_ids]
+    session.add(scheduled)
+    session.flush()
+    return scheduled
+
+
+def update_session(session: Session, scheduled: ScheduledSession, data: dict[str, Any]) -> ScheduledSession:
+    for key, value in data.items():
+        setattr(scheduled, key, value)
+    if as_utc(scheduled.ends_at) <= as_utc(scheduled.starts_at):
+        raise SessionError({"ends_at": ["The session must end after it starts."]})
+    session.flush()
+    return scheduled
+
+
+def list_sessions(plugin: str | None = None, starts_from: datetime | None = None, starts_before: datetime | None = None):
+    """A SELECT of the current tenant's sessions in time order, with leaders loaded."""
+    stmt = select(ScheduledSession).options(selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user))
+    if plugin:
+        stmt = stmt.where(ScheduledSession.plugin == plugin)
+    if starts_from:
+        stmt = stmt.where(ScheduledSession.starts_at >= starts_from)
+    if starts_before:
+        stmt = stmt.where(ScheduledSession.starts_at < starts_before)
+    return stmt.order_by(ScheduledSession.starts_at, ScheduledSession.id)
+
+
+def get_session(session: Session, session_id: int) -> ScheduledSession | None:
+    """A session with its leaders and its attendance (and the people), in three queries."""
+    return session.scalar(
+        select(ScheduledSession).where(ScheduledSession.id == session_id).options(
+            selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
+            selectinload(ScheduledSession.attendance).selectinload(Attendance.person),
+        )
+    )
+
+
+def record_attendance(session: Session, scheduled: ScheduledSession,
+                      statuses: dict[int, AttendanceStatus | str | None]) -> list[Attendance]:
+    """Set each listed participant's status (None clears it); unknown participants are an error."""
+    rows = {a.person_id: a for a in scheduled.attendance}
+    unknown = set(statuses) - set(rows)
+    if unknown:
+        raise SessionError({"attendance": [f"Not participants of this session: {sorted(unknown)}."]})
+    now = utcnow()
+    for person_id, status in statuses.items():
+        row = rows[person_id]
+        row.status = AttendanceStatus(status) if status else None
+        row.recorded_at = now if status else None
+    session.flush()
+    return list(rows.values())
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_feed(session: Session, *, label: str, plugin: str | None = None) -> tuple[CalendarFeed, str]:
+    """A new feed and its token; the token is returned once and only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(token_hash=hash_token(token), plugin=plugin or None, label=label.strip() or "Calendar")
+    session.add(feed)
+    session.flush()
+    return feed, token
+
+
+def revoke_feed(session: Session, feed: CalendarFeed) -> None:
+    feed.revoked_at = feed.revoked_at or utcnow()
+    session.flush()
+
+
+def feed_for_token(session: Session, token: str) -> CalendarFeed | None:
+    """The live feed behind ``token`` in the current tenant, or None (revoked or unknown)."""
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+    return feed if feed is not None and feed.revoked_at is None else None
+
+
+def feed_calendar(session: Session, feed: CalendarFeed, tenant_name: str, host: str) -> bytes:
+    """The feed as iCalendar: times, titles and places only, never participants' names."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Samverka//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{tenant_name}: {feed.label}")
+    stmt = list_sessions(feed.plugin, starts_from=utcnow() - FEED_HISTORY).limit(2000)
+    for scheduled in session.scalars(stmt):
+        event = Event()
+        event.add("uid", f"session-{scheduled.id}@{host}")
+        event.add("dtstamp", as_utc(scheduled.created_at))
+        event.add("dtstart", as_utc(scheduled.starts_at))
+        event.add("dtend", as_utc(scheduled.ends_at))
+        event.add("summary", scheduled.title)
+        if scheduled.location:
+            event.add("location", scheduled.location)
+        event.add("status", "CANCELLED" if scheduled.cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,116 @@
+"""Settings read from SAMVERKA_* environment variables; the defaults serve the embedded demo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+#: Marks the demo's well-known key material: fine on a laptop, refused in production.
+DEMO_SECRET = "samverka-demo-secret-not-for-production"
+DEMO_ENCRYPTION_KEY = "c2FtdmVya2EtZGVtby1lbmNyeXB0aW9uLWtleS0zMmI="
+DEMO_INDEX_KEY = "c2FtdmVya2EtZGVtby1ibGluZC1pbmRleC1rZXktMzI="
+
+INSTANCE_DIR = Path(os.environ.get("SAMVERKA_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a Samverka deployment; build with :func:`Settings.from_env`."""
+
+    #: "demo" serves the embedded demo; "production" refuses demo secrets.
+    environment: str = "demo"
+    database_url: str = f"sqlite:///{INSTANCE_DIR / 'samverka.db'}"
+    #: The table owner used by migrations; the app itself connects as a role without it.
+    migration_database_url: str | None = None
+    #: The role the application connects as on PostgreSQL; migrations grant it DML.
+    database_app_role: str | None = None
+    secret_key: str = DEMO_SECRET
+    encryption_key: str = DEMO_ENCRYPTION_KEY
+    #: Retired encryption keys, comma separated, still accepted for decryption.
+    old_encryption_keys: tuple[str, ...] = ()
+    index_key: str = DEMO_INDEX_KEY
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Samverka <noreply@samverka.localhost>"
+    redis_url: str | None = None
+    default_language: str = "en"
+    languages: tuple[str, ...] = ("sv", "da", "fi", "en")
+    #: Public base URL used in emails and calendar feeds.
+    base_url: str = "http://127.0.0.1:8000"
+    #: Plugins to leave out even when installed (comma separated keys).
+    disabled_plugins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    #: Minutes an API client's access token works (OAuth2 client credentials).
+    api_token_minutes: int = 15
+    #: A signed-in session ends after this many idle minutes ...
+    session_idle_minutes: int = 30
+    #: ... and after this many hours whatever happens.
+    session_absolute_hours: int = 12
+    #: Failed sign-ins in a row before the account is locked for a while.
+    lockout_threshold: int = 5
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Read ``SAMVERKA_<FIELD>`` for every field, apply ``overrides`` and validate."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(f"SAMVERKA_{f.name.upper()}")
+            if raw is None or f.name == "extra":
+                continue
+            values[f.name] = _coerce(f.type, raw, f.name)
+        settings = replace(cls(), **values, **overrides)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse a production start on demo secrets or missing keys, naming what is wrong."""
+        if self.environment not in {"demo", "production", "test"}:
+            raise SettingsError(
+                f"SAMVERKA_ENVIRONMENT must be demo, production or test, not {self.environment!r}"
+            )
+        if not self.is_production:
+            return
+        problems = []
+        if self.secret_key == DEMO_SECRET or len(self.secret_key) < 32:
+            problems.append("SAMVERKA_SECRET_KEY must be a random value of at least 32 characters")
+        if self.encryption_key == DEMO_ENCRYPTION_KEY:
+            problems.append("SAMVERKA_ENCRYPTION_KEY must be set (samverka keys generate)")
+        if self.index_key == DEMO_INDEX_KEY:
+            problems.append("SAMVERKA_INDEX_KEY must be set (samverka keys generate)")
+        if self.database_url.startswith("sqlite"):
+            problems.append("SAMVERKA_DATABASE_URL must point at PostgreSQL in production")
+        if problems:
+            raise SettingsError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def _coerce(annotation: object, raw: str, name: str) -> object:
+    kind = str(annotation)
+    if "tuple" in kind:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"SAMVERKA_{name.upper()} must be a whole number, not {raw!r}") from None
+    if kind == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw

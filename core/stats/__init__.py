@@ -1,0 +1,1 @@
+"""Metric registry and cross-tenant aggregates with small-count suppression."""

@@ -1,0 +1,39 @@
+"""Interface languages: sv, da, fi, en, chosen by the user, the tenant or the browser."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+from flask_babel import get_locale
+
+from core.extensions import babel
+from core.settings import Settings
+from core.web.strings import label
+
+LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    supported = [lang for lang in settings.languages if lang in LANGUAGE_NAMES]
+
+    def select_locale() -> str:
+        chosen = session.get("language")
+        if chosen in supported:
+            return chosen
+        tenant = g.get("tenant")
+        if tenant is not None and tenant.languages:
+            offered = [lang for lang in tenant.languages if lang in supported] or supported
+            return request.accept_languages.best_match(offered) or offered[0]
+        return request.accept_languages.best_match(supported) or settings.default_language
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
+    app.config["SAMVERKA_LANGUAGES"] = supported
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["label"] = label  # enum values, in the current language
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {
+            "language_names": {k: LANGUAGE_NAMES[k] for k in supported},
+            "current_locale": lambda: str(get_locale() or settings.default_language),
+        }

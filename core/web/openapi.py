@@ -1,0 +1,77 @@
+"""The API object: every error an operation can answer documented as an RFC 9457 problem."""
+
+from __future__ import annotations
+
+import http
+
+from apispec import BasePlugin
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
+
+from core.auth.permissions import PUBLIC, declared_permission
+from core.web.errors import PROBLEM_JSON
+
+
+class ProblemSchema(Schema):
+    """An error as problem details (RFC 9457), as ``core.web.errors`` answers every one."""
+
+    type = fields.String(required=True, metadata={"description": "Always about:blank: the status says it all."})
+    title = fields.String(required=True, metadata={"description": "The status's name, such as Not Found."})
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "What went wrong, for a person to read."})
+    errors = fields.Dict(metadata={"description": "422 only: each invalid field and its messages (nested for "
+                                                  "nested fields; query parameters under `query`)."})
+    error = fields.String(metadata={"description": "The token endpoint only: the OAuth2 error code (RFC 6749)."})
+    error_description = fields.String(metadata={"description": "The token endpoint only: as `detail`."})
+
+
+class GateResponses(BasePlugin):
+    """Document on every operation inside a tenant what may be answered before its handler
+    runs: 404 (no such tenant, not the caller's tenant, plugin off); 400 and 422 where a body is
+    read (not JSON at all; text no database can store, see ``core.web.inputs``); and unless the
+    operation is public, 401 (no or a dead credential) and 403 (a permission the caller lacks).
+    What a handler answers itself is declared where it does: 422 by ``@bp.arguments``, 409 and
+    others with ``@bp.alt_response``."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def operation_helper(self, path=None, operations=None, rule=None, **kwargs) -> None:
+        if rule is None or "tenant" not in rule.arguments or not operations:
+            return
+        view = self.app.view_functions[rule.endpoint]
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            present = {str(code) for code in responses}
+            wanted = {404: "NOT_FOUND"}
+            if "requestBody" in operation:
+                wanted |= {400: "BAD_REQUEST", 422: "UNPROCESSABLE_ENTITY"}
+            if declared_permission(view, method.upper()) != PUBLIC:
+                wanted |= {401: "UNAUTHORIZED", 403: "FORBIDDEN"}
+            for code, name in wanted.items():
+                if str(code) not in present:
+                    responses[code] = name
+
+
+class SamverkaApi(Api):
+    """flask-smorest's Api with errors documented as they are answered: as problems."""
+
+    ERROR_SCHEMA = ProblemSchema
+    #: No catch-all ``default`` answer: every status an operation gives is listed, so a client
+    #: (and schemathesis) can tell an undocumented one.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app, spec_kwargs={"extra_plugins": [GateResponses(app)]})
+
+    def _register_responses(self) -> None:
+        # flask-smorest registers a response per HTTP status for ``@alt_response(409)`` and the
+        # like, with the success content type; errors leave core.web.errors as problem+json.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)

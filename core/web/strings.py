@@ -1,0 +1,100 @@
+"""Words the interface shows that ``pybabel extract`` cannot find on its own.
+
+Templates translate some values only at render time: the navigation labels
+(``_(item.label)`` in base.html) and enum values (the ``label`` filter). pybabel sees only
+literal strings, so each of them is written here once inside ``N_()``, a no-op marker that
+is among pybabel's default keywords, and so lands in the catalogs. A new NavItem label in
+core, or a new member of one of these enums, belongs here too: tests/core/web/test_i18n.py
+checks both.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from flask_babel import gettext
+
+from core.people.models import ConsentGiver
+from core.sessions.models import AttendanceStatus
+from core.tenants.models import TenantKind
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+#: The labels of core's NavItems (core/*/plugin.py).
+NAVIGATION = (
+    N_("Overview"),
+    N_("People"),
+    N_("Sessions"),
+    N_("Calendar feeds"),
+    N_("Statistics"),
+    N_("Plugins"),
+    N_("Single sign-on"),
+    N_("Audit log"),
+    N_("API clients"),
+    N_("Users and roles"),
+)
+
+#: The titles of core's roles (core/auth/plugin.py), shown on the users page.
+ROLE_TITLES = (
+    N_("Tenant administrator"),
+    N_("Programme staff"),
+    N_("Coordinator"),
+    N_("Protected identity officer"),
+    N_("Auditor"),
+)
+
+#: The descriptions of core's permissions (core/auth/plugin.py), shown where API client scopes
+#: are chosen.
+PERMISSION_DESCRIPTIONS = (
+    N_("Operate the installation: installed plugins, all tenants"),
+    N_("See the tenant's overview"),
+    N_("Turn plugins on and off and change their settings"),
+    N_("Read people's records"),
+    N_("Add and change people's records"),
+    N_("See contact details of people with a protected identity"),
+    N_("Export everything held about a person"),
+    N_("Erase or anonymise a person on request"),
+    N_("See sessions and attendance"),
+    N_("Plan sessions and record attendance"),
+    N_("See aggregate statistics of the tenant's subtree and node members"),
+    N_("Read the audit log"),
+)
+
+#: The titles of core's metrics (core/stats/metrics.py), shown as column headings.
+METRIC_TITLES = (
+    N_("People registered"),
+    N_("Sessions held"),
+)
+
+#: Enum member -> English label (the msgid).
+LABELS: dict[type[Enum], dict[Enum, str]] = {
+    TenantKind: {
+        TenantKind.country: N_("Country"),
+        TenantKind.region: N_("Region"),
+        TenantKind.node: N_("Node"),
+        TenantKind.municipality: N_("Municipality"),
+        TenantKind.organisation: N_("Organisation"),
+    },
+    AttendanceStatus: {
+        AttendanceStatus.present: N_("Present"),
+        AttendanceStatus.absent_with_notice: N_("Absent with notice"),
+        AttendanceStatus.absent: N_("Absent"),
+        AttendanceStatus.cancelled: N_("Cancelled"),
+    },
+    ConsentGiver: {
+        # TRANSLATORS: who gave a consent: the person themself (shown in lower case).
+        ConsentGiver.self: N_("self"),
+        ConsentGiver.guardian: N_("guardian"),
+        ConsentGiver.legal_representative: N_("legal representative"),
+    },
+}
+
+
+def label(member: Enum) -> str:
+    """``member``'s label in the current language: the ``label`` template filter."""
+    msgid = LABELS.get(type(member), {}).get(member)
+    return gettext(msgid) if msgid else str(member.value)

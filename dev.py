@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Set up and run Samverka from a fresh clone with nothing but python3.
+
+    python3 dev.py demo   # virtual environment, install, migrate, demo tenants, serve on :8000
+    python3 dev.py test   # the whole test suite: SQLite, then PostgreSQL when it is reachable
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+CHROMIUM = Path("/usr/bin/chromium")
+DEMO_ADMIN = ("admin@samverka.demo", "samverka-demo-admin")
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def run(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if check and completed.returncode != 0:
+        sys.exit(completed.returncode)
+    return completed.returncode
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project; skipped when pyproject.toml has not changed."""
+    if not PY.exists():
+        say("creating the virtual environment in .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / f".installed-{extras or 'base'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing Samverka{f' with [{extras}]' if extras else ''}")
+    run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+    stamp.write_text(digest)
+
+
+def samverka(*args: str, env: dict | None = None) -> None:
+    run(BIN / "samverka", *args, env=env)
+
+
+def demo() -> None:
+    ensure_venv("")
+    env = {**os.environ, "SAMVERKA_ENVIRONMENT": "demo"}
+    say("migrating the embedded SQLite database (instance/samverka.db)")
+    samverka("db", "upgrade", env=env)
+    say("loading the demo tenants from tenants/")
+    samverka("tenants", "sync", "tenants", env=env)
+    email, password = DEMO_ADMIN
+    roles = [f"--role=tenant_admin@{slug}" for slug in ("eskilstuna", "vejle", "huddinge", "turku")]
+    samverka("users", "create", email, "--name", "Demo Admin", "--password", password, "--platform-admin", *roles, env=env)
+    samverka("demo", "load", env=env)
+    say("Samverka runs on http://127.0.0.1:8000")
+    print(f"    log in as {email} with the password {password}\n    stop with Ctrl+C", flush=True)
+    os.execve(BIN / "gunicorn", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "core.wsgi:app"], env)
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's chromium; install it when we may (root with apt)."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        say("installing Debian's chromium for the browser tests")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env)
+        run("apt-get", "install", "-y", "-qq", "chromium", "fonts-dejavu-core", env=env)
+    else:
+        say("chromium is missing and cannot be installed here: browser tests will fail in CI, skip elsewhere")
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def prepare_postgres() -> dict[str, str]:
+    """A fresh database, owned by a migration role, used by a non-owner application role."""
+    database, owner, app_role = "samverka_test", "samverka_owner", "samverka_app"
+    script = f"""
+import psycopg
+with psycopg.connect("host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres", autocommit=True) as c:
+    for db in [r[0] for r in c.execute("SELECT datname FROM pg_database WHERE datname LIKE '{database}%'")]:
+        c.execute(f'DROP DATABASE "{{db}}" WITH (FORCE)')
+    for role in ("{app_role}", "{owner}"):
+        if not c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+            c.execute(f'CREATE ROLE "{{role}}" LOGIN')
+    c.execute('ALTER ROLE "{app_role}" NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE')
+    c.execute('ALTER ROLE "{owner}" NOSUPERUSER NOBYPASSRLS CREATEDB')
+    c.execute('CREATE DATABASE "{database}" OWNER "{owner}"')
+with psycopg.connect("host={PG_HOST} port={PG_PORT} user=postgres dbname={database}", autocommit=True) as c:
+    c.execute('ALTER SCHEMA public OWNER TO "{owner}"')
+"""
+    run(PY, "-c", script)
+    base = f"postgresql+psycopg://{{}}@{PG_HOST}:{PG_PORT}/{database}"
+    return {
+        "SAMVERKA_TEST_DATABASE_URL": base.format(app_role),
+        "SAMVERKA_TEST_MIGRATION_DATABASE_URL": base.format(owner),
+        "SAMVERKA_TEST_DATABASE_APP_ROLE": app_role,
+        "SAMVERKA_TEST_POSTGRES_ADMIN_URL": f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres",
+    }
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_venv("test")
+    ensure_chromium()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMVERKA_")}
+    workers = ["-n", "2"] if "-n" not in pytest_args else []
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    postgres = postgres_reachable()
+    say("test suite on SQLite")
+    # Tests that need PostgreSQL skip here when the PostgreSQL run follows; without it they fail in CI.
+    sqlite_env = {**env, "SAMVERKA_TEST_POSTGRESQL_FOLLOWS": "1"} if postgres else env
+    code = run(PY, "-m", "pytest", *workers, *pytest_args, env=sqlite_env, check=False)
+    if postgres:
+        say("test suite on PostgreSQL (row-level security, as the application role)")
+        pg_env = {**env, **prepare_postgres()}
+        code = run(PY, "-m", "pytest", *workers, *pytest_args, env=pg_env, check=False) or code
+    elif in_ci:
+        say(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}, and CI needs it")
+        code = code or 1
+    else:
+        say(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}: the suite ran on SQLite only")
+    sys.exit(code)
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__.strip())
+        sys.exit(2)
+    if sys.version_info < (3, 11):
+        sys.exit("Samverka needs Python 3.11 or newer")
+    demo() if sys.argv[1] == "demo" else test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Programme plugins shipped with Samverka; each depends on core, never on another plugin."""

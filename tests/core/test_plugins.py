@@ -1,0 +1,213 @@
+"""Plugin discovery, the per-tenant relay, and what a disabled plugin answers."""
+
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from core.app import create_app
+from core.plugins import PluginError, PluginRegistry
+from tests.fixtures import sample_plugin
+from tests.fixtures.app import login
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_relay_leaves_out_plugins_the_tenant_has_not_enabled(app):
+    registry = app.extensions["samverka"].registry
+    on = [i.label for g in registry.relay({"sample"}).samverka_navigation(tenant=None) for i in g]
+    off = [i.label for g in registry.relay(set()).samverka_navigation(tenant=None) for i in g]
+    assert "Sample" in on and "Sample" not in off
+    assert "Overview" in on and "Overview" in off  # core's internal plugins are always there
+
+
+def test_relay_callers_are_cached_per_set_of_disabled_plugins(app):
+    registry = app.extensions["samverka"].registry
+    assert registry.relay(set()).samverka_navigation is registry.relay(set()).samverka_navigation
+
+
+def test_enabled_plugin_pages_answer(client, make_tenant, make_user):
+    tenant = make_tenant(plugins={"sample": {}})
+    login(client, make_user(("sample.leader", tenant)))
+    assert client.get(f"/t/{tenant.slug}/sample/").text == f"sample for {tenant.slug}"
+    assert client.get(f"/api/v1/t/{tenant.slug}/sample/ping").json == {"tenant": tenant.slug}
+
+
+def test_disabled_plugin_pages_and_api_answer_404(client, make_tenant, make_user):
+    tenant = make_tenant()
+    login(client, make_user(("sample.leader", tenant)))
+    assert client.get(f"/t/{tenant.slug}/sample/").status_code == 404
+    response = client.get(f"/api/v1/t/{tenant.slug}/sample/ping")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_a_plugin_turned_off_stops_answering(client, db_session, make_tenant, make_user, app):
+    from core.tenants.services import disable_plugin
+
+    tenant = make_tenant(plugins={"sample": {}})
+    login(client, make_user(("sample.leader", tenant)))
+    assert client.get(f"/t/{tenant.slug}/sample/").status_code == 200
+    disable_plugin(db_session, app.extensions["samverka"].registry, tenant, "sample")
+    db_session.commit()
+    assert client.get(f"/t/{tenant.slug}/sample/").status_code == 404
+
+
+def test_a_plugin_key_must_follow_the_contract():
+    class Bad:
+        __name__ = "bad"
+
+        @staticmethod
+        def samverka_plugin_info():
+            from core.hookspecs import PluginInfo
+
+            return PluginInfo(key="Bad Key", title="x", version="1")
+
+    registry = PluginRegistry()
+    with pytest.raises(PluginError, match="must match"):
+        registry.register(Bad, source="test")
+    assert registry.plugins == {}
+
+
+def _fake_distribution(site: Path, name: str, entry_points: str) -> None:
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
+def test_a_plugin_that_fails_to_import_is_logged_and_left_out(tmp_path, monkeypatch, caplog, test_settings):
+    _fake_distribution(tmp_path, "broken_plugin", "[samverka.plugins]\nbroken = broken_plugin_module:nothing\n")
+    (tmp_path / "broken_plugin_module.py").write_text("raise ImportError('missing dependency')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with caplog.at_level(logging.ERROR):
+        app = create_app(test_settings, plugins=(sample_plugin,))
+    registry = app.extensions["samverka"].registry
+    assert "broken" not in registry.plugins and "missing dependency" in registry.failed["broken"]
+    assert "plugin broken failed to load" in caplog.text
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_hook_plugin_info(app):
+    info = app.extensions["samverka"].registry.plugins["sample"].info
+    assert (info.key, info.title, info.version) == ("sample", "Sample programme", "1.0")
+
+
+def test_hook_web_blueprints_and_api_blueprints_are_mounted_under_the_tenant(app):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert "/t/<tenant>/sample/" in rules and "/api/v1/t/<tenant>/sample/ping" in rules
+
+
+test_hook_web_blueprints = test_hook_api_blueprints = test_hook_web_blueprints_and_api_blueprints_are_mounted_under_the_tenant
+
+
+def test_hook_permissions_and_roles(app):
+    roles = app.extensions["samverka"].roles
+    assert "sample.view" in roles.permissions
+    assert roles.permissions_of(["sample.leader"]) == {"sample.view", "core.tenant.view"}
+
+
+test_hook_permissions = test_hook_roles = test_hook_permissions_and_roles
+
+
+def test_hook_navigation_shows_items_by_permission(client, make_tenant, make_user):
+    tenant = make_tenant(plugins={"sample": {}})
+    login(client, make_user(("sample.leader", tenant)))
+    page = client.get(f"/t/{tenant.slug}/").text
+    assert f'href="/t/{tenant.slug}/sample/"' in page
+    assert "/admin/plugins" not in page  # the leader may not administer the tenant
+
+
+def test_hook_metrics(app):
+    metric = app.extensions["samverka"].metrics["sample.groups"]
+    assert metric.compute(None, [1, 2]) == {1: 7, 2: 7}
+
+
+def test_hook_due_jobs(app):
+    plugin, internal, job = app.extensions["samverka"].due_jobs["sample.tick"]
+    assert (plugin, internal, job.key) == ("sample", False, "tick")
+
+
+def test_hook_tenant_enabled_and_disabled(db_session, make_tenant, app):
+    from core.tenants.services import disable_plugin, enable_plugin
+
+    registry = app.extensions["samverka"].registry
+    tenant = make_tenant()
+    sample_plugin.calls.clear()
+    enable_plugin(db_session, registry, tenant, "sample", {})
+    disable_plugin(db_session, registry, tenant, "sample")
+    assert sample_plugin.calls == [("enabled", tenant.slug), ("disabled", tenant.slug)]
+
+
+test_hook_tenant_enabled = test_hook_tenant_disabled = test_hook_tenant_enabled_and_disabled
+
+
+def test_hook_tenant_enabled_can_refuse(db_session, make_tenant, app):
+    from core.tenants.services import enable_plugin
+
+    with pytest.raises(ValueError, match="refuses"):
+        enable_plugin(db_session, app.extensions["samverka"].registry, make_tenant(), "sample", {"greeting": "refuse"})
+
+
+@pytest.fixture(scope="module")
+def partner_site(tmp_path_factory) -> Path:
+    """The partner plugin, pip-installed as its own distribution into a separate folder."""
+    site = tmp_path_factory.mktemp("partner-site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(site), str(ROOT / "tests" / "partner_plugin")],
+        check=True, capture_output=True,
+    )
+    return site
+
+
+def test_hook_migrations_and_a_partner_package_needs_no_change_to_core(partner_site, tmp_path):
+    """Install, migrate, list, enable and use a partner plugin, all through the CLI and HTTP."""
+    import os
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SAMVERKA_")},
+           "PYTHONPATH": os.pathsep.join([str(partner_site), str(ROOT)]),
+           "SAMVERKA_DATABASE_URL": f"sqlite:///{tmp_path / 'partner.db'}", "SAMVERKA_ENVIRONMENT": "test"}
+    cli = [sys.executable, "-m", "core.cli"]
+
+    def run(*args):
+        done = subprocess.run([*cli, *args], env=env, capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "0001_partner" in run("db", "heads")
+    run("db", "upgrade")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "se.toml").write_text('slug = "se"\nname = "SE"\nkind = "country"\ncountry = "SE"\n')
+    (tmp_path / "t" / "m.toml").write_text('slug = "m"\nname = "M"\nkind = "municipality"\nparent = "se"\n[plugins.partner]\n')
+    run("tenants", "sync", str(tmp_path / "t"))
+    listing = run("plugins", "list")
+    assert "partner\t0.3.0\tPartner programme\tenabled for: m" in listing
+    script = textwrap.dedent("""
+        from core.app import create_app
+        from core.auth.models import User
+        from core.auth.services import grant
+        from core.db import db
+        from core.tenants.models import Tenant
+        from sqlalchemy import select
+        app = create_app()
+        with app.app_context():
+            user = User(email="p@example.org", name="P")
+            db.session.add(user); db.session.flush()
+            for slug in ("m", "se"):
+                grant(db.session, user, db.session.scalar(select(Tenant).where(Tenant.slug == slug)), "partner.staff")
+            db.session.commit()
+            from core.auth import sessions
+            token = sessions.start(db.session, user)
+            db.session.commit()
+            client = app.test_client()
+            with client.session_transaction() as s:
+                s["sid"] = token
+            print(client.get("/t/m/partner/").status_code, client.get("/t/m/partner/").text)
+            print(client.get("/t/se/partner/").status_code)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["200 partner notes: 0", "404"]

@@ -1,0 +1,40 @@
+import pytest
+
+from core.settings import Settings, SettingsError
+
+
+def test_defaults_serve_the_embedded_demo():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///")
+    assert not settings.is_production
+
+
+def test_environment_variables_are_read_and_typed():
+    settings = Settings.from_env({"SAMVERKA_SMTP_PORT": "2525", "SAMVERKA_LANGUAGES": "sv, fi", "SAMVERKA_SMTP_STARTTLS": "yes"})
+    assert (settings.smtp_port, settings.languages, settings.smtp_starttls) == (2525, ("sv", "fi"), True)
+
+
+def test_a_bad_number_names_the_variable():
+    with pytest.raises(SettingsError, match="SAMVERKA_SMTP_PORT"):
+        Settings.from_env({"SAMVERKA_SMTP_PORT": "many"})
+
+
+def test_production_refuses_demo_secrets_and_says_which():
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"SAMVERKA_ENVIRONMENT": "production"})
+    message = str(err.value)
+    for name in ("SAMVERKA_SECRET_KEY", "SAMVERKA_ENCRYPTION_KEY", "SAMVERKA_INDEX_KEY", "SAMVERKA_DATABASE_URL"):
+        assert name in message
+
+
+def test_production_starts_with_real_secrets():
+    from core.people.vault import generate_key
+
+    settings = Settings.from_env({
+        "SAMVERKA_ENVIRONMENT": "production",
+        "SAMVERKA_SECRET_KEY": "s" * 48,
+        "SAMVERKA_ENCRYPTION_KEY": generate_key(),
+        "SAMVERKA_INDEX_KEY": generate_key(),
+        "SAMVERKA_DATABASE_URL": "postgresql+psycopg://app@db/samverka",
+    })
+    assert settings.is_production
