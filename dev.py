@@ -64,6 +64,7 @@ def demo() -> None:
     samverka("tenants", "sync", "tenants", env=env)
     email, password = DEMO_ADMIN
     roles = [f"--role=tenant_admin@{slug}" for slug in ("eskilstuna", "vejle", "huddinge", "turku")]
+    roles += ["--role=vip.coordinator@eskilstuna", "--role=vip.trainer@eskilstuna", "--role=vip.coordinator@huddinge"]
     samverka("users", "create", email, "--name", "Demo Admin", "--password", password, "--platform-admin", *roles, env=env)
     samverka("demo", "load", env=env)
     say("Samverka runs on http://127.0.0.1:8000")

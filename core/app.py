@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, discover: bool = True, plugi
     from core.web.openapi import SamverkaApi
 
     extensions.csrf.init_app(app)
-    i18n.init_app(app, settings)
+    i18n.init_app(app, settings, [p.info.translations for p in registry.plugins.values() if p.info.translations])
     state.api = SamverkaApi(app)
     _declare_public(app, "api-docs.openapi_json")
     _declare_public(app, "static")  # stylesheets carry no data; the login page needs them

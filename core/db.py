@@ -19,6 +19,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.sql import visitors
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import Join, Select, SelectBase
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -225,6 +228,30 @@ def _tenant_tables() -> frozenset:
     return frozenset(m.local_table for m in Base.registry.mappers if issubclass(m.class_, TenantOwned))
 
 
+def _through_class(element) -> bool:
+    return "parententity" in getattr(element, "_annotations", {})
+
+
+def _bare_tables_of(select_: Select, tables: frozenset) -> set[str]:
+    """The tenant tables ``select_`` reads bare (not through their mapped class) that no
+    mapped column of the same SELECT explains. The ORM itself leaves a bare table behind
+    where a mapped column implies a FROM (``.where(Person.first_name == ...)`` after a join,
+    ``select(Application.id)`` inside ``IN``); those are fine."""
+    bare = {c.name for c in select_.get_children()
+            if isinstance(c, Table) and c in tables and not _through_class(c)}
+    if not bare:
+        return bare
+    explained, stack = set(), [c for c in select_.get_children() if not isinstance(c, Table)]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, SelectBase):
+            continue  # a nested SELECT answers for itself
+        if isinstance(element, ColumnClause) and _through_class(element) and element.table is not None:
+            explained.add(element.table.name)
+        stack.extend(element.get_children())
+    return bare - explained
+
+
 def _touches_tenant_tables(statement) -> bool:
     """Whether ``statement`` reads a tenant-owned table anywhere (subqueries included).
 
@@ -235,9 +262,16 @@ def _touches_tenant_tables(statement) -> bool:
     found = False
     for element in visitors.iterate(statement):
         if isinstance(element, Table) and element in tables:
-            if "parententity" not in getattr(element, "_annotations", {}):
-                raise TenancyError(f"query {element.name} through its mapped class, not its table")
             found = True
+        if isinstance(element, Select):
+            bare = _bare_tables_of(element, tables)
+        elif isinstance(element, (Join, UpdateBase)):
+            parts = (element.left, element.right) if isinstance(element, Join) else (element.table,)
+            bare = {t.name for t in parts if isinstance(t, Table) and t in tables and not _through_class(t)}
+        else:
+            continue
+        if bare:
+            raise TenancyError(f"query {sorted(bare)[0]} through its mapped class, not its table")
     return found
 
 

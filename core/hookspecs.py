@@ -34,6 +34,9 @@ class PluginInfo:
     description: str = ""
     #: A marshmallow schema class validating this plugin's per-tenant settings.
     settings_schema: type[Schema] | None = None
+    #: The folder of the plugin's own gettext catalogs (``<lang>/LC_MESSAGES/messages.mo``),
+    #: merged after core's: a plugin's pages and labels speak the user's language.
+    translations: Path | None = None
 
 
 @dataclass(frozen=True)

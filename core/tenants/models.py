@@ -28,6 +28,11 @@ node_membership = Table(
 )
 
 
+#: The clock of each country the platform serves; a tenant elsewhere keeps UTC.
+TIMEZONES = {"SE": "Europe/Stockholm", "DK": "Europe/Copenhagen", "FI": "Europe/Helsinki",
+             "NO": "Europe/Oslo", "IS": "Atlantic/Reykjavik"}
+
+
 class Tenant(Base):
     __tablename__ = "tenant"
 
@@ -67,6 +72,11 @@ class Tenant(Base):
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "en"
+
+    @property
+    def timezone(self) -> str:
+        """The zone of the tenant's clock (meetings at 13:00 mean 13:00 there), by country."""
+        return TIMEZONES.get((self.country or "").upper(), "UTC")
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug} ({self.kind.value})>"

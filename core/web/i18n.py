@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from pathlib import Path
+from typing import Iterable
+
+from flask import Flask, g, has_request_context, request, session
 
 from flask_babel import get_locale
 
@@ -13,10 +16,14 @@ from core.web.strings import label
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = ()) -> None:
+    """Pick each request's language; ``plugin_catalogs`` are plugins' translation folders,
+    read after core's own (a plugin's translation of a shared word wins on its pages too)."""
     supported = [lang for lang in settings.languages if lang in LANGUAGE_NAMES]
 
     def select_locale() -> str:
+        if not has_request_context():  # commands and jobs: their texts pick a language themselves
+            return settings.default_language
         chosen = session.get("language")
         if chosen in supported:
             return chosen
@@ -26,9 +33,14 @@ def init_app(app: Flask, settings: Settings) -> None:
             return request.accept_languages.best_match(offered) or offered[0]
         return request.accept_languages.best_match(supported) or settings.default_language
 
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(["translations", *(str(p) for p in plugin_catalogs)])
     app.config["SAMVERKA_LANGUAGES"] = supported
-    babel.init_app(app, locale_selector=select_locale)
+    def select_timezone() -> str | None:
+        """Dates and times on a tenant's pages (the ``datetimeformat`` filters) in its clock."""
+        tenant = g.get("tenant") if has_request_context() else None
+        return tenant.timezone if tenant is not None else None
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["label"] = label  # enum values, in the current language
 
     @app.context_processor

@@ -57,7 +57,9 @@ def check_body():
     errors: dict[str, dict[str, list[str]]] = {}
     for location, values in (("query", request.args), ("form", request.form)):
         for name, value in values.items(multi=True):
-            if not (storable(name) and storable(value)):
+            if name is None:  # a multipart part without a name (Werkzeug keeps it under None)
+                errors.setdefault(location, {})["_schema"] = [MESSAGE]
+            elif not (storable(name) and storable(value)):
                 errors.setdefault(location, {})[name if storable(name) else "_schema"] = [MESSAGE]
     if request.is_json:
         found = first_unstorable(request.get_json(silent=True))

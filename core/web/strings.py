@@ -94,6 +94,15 @@ LABELS: dict[type[Enum], dict[Enum, str]] = {
 }
 
 
+def register_labels(enum: type[Enum], labels: dict[Enum, str]) -> None:
+    """Let a plugin's enum show translated through the ``label`` filter; ``labels`` maps
+    every member to its English msgid, marked with ``N_`` in the plugin's own sources."""
+    missing = set(enum) - set(labels)
+    if missing:
+        raise ValueError(f"labels for {enum.__name__} miss {sorted(m.value for m in missing)}")
+    LABELS[enum] = dict(labels)
+
+
 def label(member: Enum) -> str:
     """``member``'s label in the current language: the ``label`` template filter."""
     msgid = LABELS.get(type(member), {}).get(member)

@@ -51,7 +51,10 @@ def example_settings(max_examples: int) -> settings:
 def _real_ids(world: World, operation) -> dict:
     """The path parameters of ``operation`` filled with the ids of the tenant's real objects."""
     known = {"person_id": world.person_id, "consent_id": world.consent_id, "session_id": world.session_id,
-             "feed_id": world.feed_id, "client_pk": world.client_pk, "key": world.plugin_key}
+             "feed_id": world.feed_id, "client_pk": world.client_pk, "key": world.plugin_key,
+             "application_id": world.application_id, "group_id": world.group_id, "meeting_id": world.meeting_id,
+             "offer_id": world.offer_id, "outreach_id": world.outreach_id, "course_id": world.course_id,
+             "trainee_id": world.trainee_id, "audience": world.audience}
     names = {parameter.name for parameter in operation.path_parameters}
     unknown = names - set(known) - {"tenant"}
     assert not unknown, f"{operation.label}: give the test a real object for {sorted(unknown)}"

@@ -18,6 +18,7 @@ their own (PUBLIC_IN_TENANT).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,10 +50,25 @@ FILLERS: dict[str, str] = {
     "user_id": "user_id",
     "role": "role",
     "key": "plugin_key",
+    "application_id": "application_id",
+    "group_id": "group_id",
+    "meeting_id": "meeting_id",
+    "offer_id": "offer_id",
+    "outreach_id": "outreach_id",
+    "course_id": "course_id",
+    "trainee_id": "trainee_id",
+    "audience": "audience",
 }
 #: Arguments whose meaning depends on the route: (endpoint, argument) -> World value.
 FILLERS_BY_ENDPOINT: dict[tuple[str, str], str] = {
     ("sessions.calendar", "token"): "feed_token",
+    ("vip.offer_answer", "token"): "offer_token",
+    # Meetings are generated once per group: a group that has none yet.
+    ("vip.group_meetings", "group_id"): "empty_group_id",
+}
+#: The same, for one method of a route only: (endpoint, method, argument) -> World value.
+FILLERS_BY_METHOD: dict[tuple[str, str, str], str] = {
+    ("vip_api.GroupMeetings", "POST", "group_id"): "empty_group_id",
 }
 #: Routes outside any tenant that still take an argument, and why the sweep leaves them out.
 OUTSIDE_TENANTS: dict[str, str] = {
@@ -68,6 +84,10 @@ PUBLIC_IN_TENANT: dict[str, str] = {
     "oidc.tenant_login": "skip: the tenant's public login address; it shows no tenant data",
     "oidc.start": "skip: starts a public sign-in at the tenant's provider (tests/core/auth/test_oidc.py)",
     "oidc.callback": "skip: the provider's redirect back; needs a provider (tests/core/auth/test_oidc.py)",
+    "vip.apply": "skip: the public VIP application form; it shows no tenant data and only adds "
+                 "(tests/plugins/vip/test_public_form.py)",
+    "vip.applied": "skip: the thank-you page after applying; it shows no tenant data",
+    "vip.offer_answer": "capability",
 }
 
 #: API blueprints that refuse bearer tokens on purpose (403 even with every scope).
@@ -84,8 +104,25 @@ def _soon(hours: int) -> str:
     return (datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2, hours=hours)).isoformat()
 
 
-#: Body of each mutating (endpoint, method): ("json" | "form", build(world A)), or None when it
-#: takes none. A new mutating endpoint without an entry fails the sweep.
+def _later(days: int) -> datetime:
+    """A weekday at noon ``days`` from now: clear of the worlds' own sessions."""
+    return datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=days)
+
+
+def _vip_application(w: World) -> dict[str, Any]:
+    return {"first_name": "Nora", "last_name": "Berg", "contact_via": "self", "phone": "070-123 45 67",
+            "audience": "women", "taken_before": "no", "consent": True, "consent_given_by": "self"}
+
+
+def _csv_file(_w: World) -> dict[str, Any]:
+    return {"file": (io.BytesIO(OUTREACH_CSV.encode()), "outreach.csv")}
+
+
+OUTREACH_CSV = "first_name;last_name;birth_date\r\nNora;Berg;1990-01-01\r\n"
+
+
+#: Body of each mutating (endpoint, method): ("json" | "form" | "csv", build(world A)), or None
+#: when it takes none. A new mutating endpoint without an entry fails the sweep.
 Body = tuple[str, Callable[["World"], dict[str, Any]]] | None
 BODIES: dict[tuple[str, str], Body] = {
     # REST API
@@ -135,6 +172,66 @@ BODIES: dict[tuple[str, str], Body] = {
                                                    "enabled": "y"}),
     ("oauth.Token", "POST"): ("form", lambda w: {"grant_type": "client_credentials", "client_id": w.machine_id,
                                                  "client_secret": w.machine_secret}),
+    # VIP: REST API
+    ("vip_api.VipApplications", "POST"): ("json", _vip_application),
+    ("vip_api.VipApplicationMerge", "POST"): ("json", lambda w: {"person_id": w.person_id}),
+    ("vip_api.VipApplicationWithdrawal", "POST"): ("json", lambda w: {"reason": "applicant_asked"}),
+    ("vip_api.WaitlistMoves", "POST"): ("json", lambda w: {"application_id": w.application_id, "to_position": 2,
+                                                           "reason": "Moving house"}),
+    ("vip_api.Offers", "POST"): ("json", lambda w: {"application_id": w.application_id, "group_id": w.group_id}),
+    ("vip_api.OfferAnswer", "PUT"): ("json", lambda w: {"accept": True}),
+    ("vip_api.GroupParticipants", "POST"): ("json", lambda w: {"application_id": w.application_id}),
+    ("vip_api.Groups", "POST"): ("json", lambda w: {"name": "Spring group", "audience": "women",
+                                                    "location": "Room 9", "leader_ids": list(w.leader_ids)}),
+    ("vip_api.GroupResource", "PATCH"): ("json", lambda w: {"name": "Renamed group"}),
+    ("vip_api.GroupMeetings", "POST"): ("json", lambda w: {"first_start": _later(60).isoformat(),
+                                                           "location": "Room 9"}),
+    ("vip_api.MeetingResource", "PATCH"): ("json", lambda w: {"starts_at": _later(45).isoformat()}),
+    ("vip_api.MeetingAttendance", "PUT"): ("json", lambda w: {"attendance": [{"person_id": w.participant_id,
+                                                                             "status": "present"}]}),
+    ("vip_api.OutreachList", "POST"): ("json", lambda w: {"first_name": "Nora", "last_name": "Berg",
+                                                          "birth_year": 1990}),
+    ("vip_api.OutreachResource", "PATCH"): ("json", lambda w: {"note": "Told at the group home"}),
+    ("vip_api.OutreachImport", "POST"): ("csv", lambda w: OUTREACH_CSV),
+    ("vip_api.LeaderCourses", "POST"): ("json", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
+                                                           "ends_on": "2025-01-02"}),
+    ("vip_api.LeaderCourseResource", "PATCH"): ("json", lambda w: {"location": "Eskilstuna"}),
+    ("vip_api.LeaderCourseTrainees", "POST"): ("json", lambda w: {"name": "Nora Berg", "email": "nora@example.org",
+                                                                  "organisation": "Huddinge kommun"}),
+    ("vip_api.TraineeCompletion", "PUT"): ("json", lambda w: {"completed_on": _today(w)}),
+    # VIP: pages
+    ("vip.new_application", "POST"): ("form", lambda w: {**_vip_application(w), "consent": "yes"}),
+    ("vip.merge_application", "POST"): ("form", lambda w: {"person_id": w.person_id, "confirm": "yes"}),
+    ("vip.withdraw_application", "POST"): ("form", lambda w: {"reason": "applicant_asked"}),
+    ("vip.waitlist_move", "POST"): ("form", lambda w: {"to_position": "2", "reason": "Moving house"}),
+    ("vip.waitlist_offer", "POST"): ("form", lambda w: {"group_id": str(w.group_id), "action": "offer"}),
+    ("vip.waitlist_offer_next", "POST"): None,
+    ("vip.offer_record", "POST"): ("form", lambda w: {"answer": "yes"}),
+    ("vip.group_new", "POST"): ("form", lambda w: {"name": "Spring group", "audience": "women", "location": "Room 9",
+                                                   "leader_ids": [str(i) for i in w.leader_ids]}),
+    ("vip.group_edit", "POST"): ("form", lambda w: {"name": "Renamed group", "audience": "women",
+                                                    "location": "Room 9",
+                                                    "leader_ids": [str(i) for i in w.leader_ids]}),
+    ("vip.group_cancel", "POST"): ("form", lambda w: {"confirm": "yes"}),
+    ("vip.group_meetings", "POST"): ("form", lambda w: {"first_date": _later(60).date().isoformat(),
+                                                        "first_time": "13:00", "every_days": "7",
+                                                        "location": "Room 9"}),
+    ("vip.meeting", "POST"): ("form", lambda w: {f"status-{w.participant_id}": "present"}),
+    ("vip.meeting_move", "POST"): ("form", lambda w: {"date": _later(45).date().isoformat(), "time": "10:00",
+                                                      "location": "Room 9"}),
+    ("vip.outreach_new", "POST"): ("form", lambda w: {"first_name": "Nora", "last_name": "Berg",
+                                                      "birth_year": "1990"}),
+    ("vip.outreach_edit", "POST"): ("form", lambda w: {"service": "Daily activity"}),
+    ("vip.outreach_import", "POST"): ("form", _csv_file),
+    ("vip.training_course_new", "POST"): ("form", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
+                                                             "ends_on": "2025-01-02"}),
+    ("vip.training_course_edit", "POST"): ("form", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
+                                                              "ends_on": "2025-01-02"}),
+    ("vip.training_trainee_add", "POST"): ("form", lambda w: {"name": "Nora Berg", "email": "nora@example.org",
+                                                              "organisation": "Huddinge kommun"}),
+    ("vip.training_completion", "POST"): ("form", lambda w: {"completed_on": _today(w)}),
+    ("vip.offer_answer", "POST"): ("form", lambda w: {"answer": "yes"}),
+    ("vip.apply", "POST"): ("form", lambda w: {**_vip_application(w), "consent": "yes"}),
 }
 
 
@@ -149,8 +246,9 @@ def _is_public(app: Flask, rule: Rule, method: str) -> bool:
     return declared_permission(app.view_functions[rule.endpoint], method) == PUBLIC
 
 
-def _filler(rule: Rule, argument: str) -> str:
-    name = FILLERS_BY_ENDPOINT.get((rule.endpoint, argument)) or FILLERS.get(argument)
+def _filler(rule: Rule, argument: str, method: str | None = None) -> str:
+    name = (FILLERS_BY_METHOD.get((rule.endpoint, method or "", argument))
+            or FILLERS_BY_ENDPOINT.get((rule.endpoint, argument)) or FILLERS.get(argument))
     if name is None:
         pytest.fail(f"the isolation sweep does not know how to fill <{argument}> in {rule.rule} "
                     f"({rule.endpoint}): give each tenant an object of that kind in tests/fixtures/worlds.py "
@@ -171,11 +269,11 @@ def swept_rules(app: Flask) -> list[Rule]:
     return rules
 
 
-def url(rule: Rule, world: World, overrides: dict[str, Any] | None = None) -> str:
+def url(rule: Rule, world: World, overrides: dict[str, Any] | None = None, method: str | None = None) -> str:
     """The rule's path in ``world``'s tenant with ``world``'s objects (``overrides`` win)."""
     values = {"tenant": world.slug}
     for argument in rule.arguments - {"tenant"}:
-        values[argument] = world.value(_filler(rule, argument))
+        values[argument] = world.value(_filler(rule, argument, method))
     values.update(overrides or {})
 
     def fill(match: re.Match) -> str:
@@ -184,16 +282,16 @@ def url(rule: Rule, world: World, overrides: dict[str, Any] | None = None) -> st
     return re.sub(r"<(?:[^:<>]+:)?([A-Za-z_][A-Za-z0-9_]*)>", fill, rule.rule)
 
 
-def b_variants(rule: Rule, a: World, b: World) -> list[str]:
+def b_variants(rule: Rule, a: World, b: World, method: str | None = None) -> list[str]:
     """A's URL with B's objects: all of them, and (for several) each one alone."""
     arguments = sorted(rule.arguments - {"tenant"})
-    variants = [{arg: b.value(_filler(rule, arg)) for arg in arguments}]
+    variants = [{arg: b.value(_filler(rule, arg, method)) for arg in arguments}]
     if len(arguments) > 1:
-        variants += [{arg: b.value(_filler(rule, arg))} for arg in arguments]
-    own = url(rule, a)
+        variants += [{arg: b.value(_filler(rule, arg, method))} for arg in arguments]
+    own = url(rule, a, method=method)
     urls = []
     for overrides in variants:
-        candidate = url(rule, a, overrides)
+        candidate = url(rule, a, overrides, method)
         if candidate != own and candidate not in urls:
             urls.append(candidate)
     return urls
@@ -220,6 +318,8 @@ class Sweep:
         if spec is not None:
             kind, build = spec
             kwargs = {"json": build(self.a)} if kind == "json" else {"data": build(self.a)}
+            if kind == "csv":
+                kwargs["content_type"] = "text/csv"
         http = self.client if caller == "user" else self.machine
         headers = {"Authorization": f"Bearer {self.a.bearer}"} if caller == "bearer" else {}
         self.requests += 1
@@ -253,13 +353,13 @@ class Sweep:
         has_objects = bool(rule.arguments - {"tenant"})
         shows = a.marker if method == "GET" and has_objects else None
         with rolled_back():
-            for path in b_variants(rule, a, b):
+            for path in b_variants(rule, a, b, method):
                 self.expect_refused(f"(b) {name} as {path}", self.send(caller, method, path, rule.endpoint),
                                     REFUSED, b.marker)
-            path = url(rule, b)
+            path = url(rule, b, method=method)
             self.expect_refused(f"(c) {name} as {path}", self.send(caller, method, path, rule.endpoint),
                                 {404} if caller == "bearer" else REFUSED, b.marker)
-            response = self.send(caller, method, url(rule, a), rule.endpoint)
+            response = self.send(caller, method, url(rule, a, method=method), rule.endpoint)
             refused_by_design = caller == "bearer" and rule.endpoint.split(".")[0] in BEARER_REFUSED
             if refused_by_design:
                 self.expect_refused(f"(a) {name}, refused by design", response, {403}, a.marker)
@@ -272,10 +372,11 @@ class Sweep:
         with rolled_back():
             if policy == "capability":
                 # The token in the URL is the key: B's key opens nothing at A, A's nothing at B.
+                token = _filler(rule, "token")
                 self.expect_refused(f"(b) {name} with B's token at A", self.send("anonymous", method, url(
-                    rule, a, {"token": b.feed_token}), rule.endpoint), {404}, b.marker)
+                    rule, a, {"token": b.value(token)}), rule.endpoint), {404}, b.marker)
                 self.expect_refused(f"(c) {name} with A's token at B", self.send("anonymous", method, url(
-                    rule, b, {"token": a.feed_token}), rule.endpoint), {404}, a.marker, b.marker)
+                    rule, b, {"token": a.value(token)}), rule.endpoint), {404}, a.marker, b.marker)
                 self.expect_success(f"(a) {name}", self.send("anonymous", method, url(rule, a), rule.endpoint),
                                     shows=a.marker)
             elif policy == "client_credentials":
@@ -336,5 +437,6 @@ def test_the_sweep_tables_name_only_routes_that_exist(app):
     assert {key for key in BODIES if key not in methods} == set()
     assert {e for e in [*OUTSIDE_TENANTS, *PUBLIC_IN_TENANT] if e not in endpoints} == set()
     assert {e for e, _a in FILLERS_BY_ENDPOINT if e not in endpoints} == set()
+    assert {(e, m) for e, m, _a in FILLERS_BY_METHOD if (e, m) not in methods} == set()
     blueprints = {e.split(".")[0] for e in endpoints}
     assert set(BEARER_REFUSED) <= blueprints

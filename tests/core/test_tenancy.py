@@ -1,7 +1,7 @@
 """Central tenant scoping: A sees A, A never sees B, and nothing runs outside a tenant."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import TenancyError, tenant_scope
 from core.tenants.models import TenantPlugin
@@ -102,3 +102,33 @@ def test_a_tenant_table_queried_without_its_class_is_refused(db_session, two_ten
     a, _b = two_tenants
     with tenant_scope(a.id), pytest.raises(TenancyError, match="mapped class"):
         db_session.execute(select(TenantPlugin.__table__)).all()
+
+
+def test_a_page_count_over_a_join_or_an_in_subquery_counts_the_tenants_rows_only(db_session, make_tenant,
+                                                                                    make_person):
+    """A page of one table filtered through another (a WHERE on a joined entity, an IN over a
+    sub-select) counts A's rows, never B's, and is not mistaken for raw table access."""
+    from core.pagination import paginate
+    from core.people.models import Consent, Person
+    from core.people.services import add_consent
+
+    a, b = make_tenant(), make_tenant()
+    for tenant in (a, b, b):
+        person = make_person(tenant, first_name="Ada")
+        with tenant_scope(tenant.id):
+            add_consent(db_session, person, purpose="Groups", given_by="self", given_on=person.created_at.date())
+    joined = select(Consent).join(Person, Person.id == Consent.person_id).where(Person.first_name == "Ada")
+    nested = select(Consent).where(Consent.person_id.in_(select(Person.id).where(Person.first_name == "Ada")))
+    for stmt in (joined, nested):
+        with tenant_scope(a.id):
+            assert paginate(db_session, stmt).total == 1
+        with tenant_scope(b.id):
+            assert paginate(db_session, stmt).total == 2
+
+
+def test_a_tenant_table_in_a_sub_select_without_its_class_is_refused(db_session, two_tenants):
+    a, _b = two_tenants
+    table = TenantPlugin.__table__
+    stmt = select(TenantPlugin).where(TenantPlugin.id.in_(select(table.c.id)))
+    with tenant_scope(a.id), pytest.raises(TenancyError, match="mapped class"):
+        db_session.scalar(select(func.count()).select_from(stmt.subquery()))

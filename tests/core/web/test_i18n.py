@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
@@ -22,25 +23,52 @@ from core.web.strings import LABELS, NAVIGATION, label
 from tests.fixtures.app import login
 
 ROOT = Path(__file__).resolve().parents[3]
-TRANSLATIONS = ROOT / "core" / "translations"
-POT = TRANSLATIONS / "messages.pot"
 LANGUAGES = ("sv", "da", "fi")
 COMMENT_TAGS = ("TRANSLATORS:",)
 
-# The commands of docs/operations.md, "Translations"; the tests below name them when they fail.
-EXTRACT = ("pybabel extract -F babel.cfg -c TRANSLATORS: --project=Samverka --version=0.1.0 "
-           '--copyright-holder="Samverka contributors" -o core/translations/messages.pot .')
-UPDATE = "pybabel update -i core/translations/messages.pot -d core/translations"
-COMPILE = "pybabel compile -d core/translations --statistics"
+
+@dataclass(frozen=True)
+class Catalogs:
+    """One set of catalogs: core's, or an in-repo plugin's own (PluginInfo.translations)."""
+
+    sources: str  # the folder pybabel extracts from, relative to the repository root
+    mapping: str  # its babel.cfg, relative to the repository root
+
+    @property
+    def folder(self) -> Path:
+        return ROOT / self.sources / ("core/translations" if self.sources == "." else "translations")
+
+    @property
+    def relative(self) -> str:
+        return str(self.folder.relative_to(ROOT))
+
+    # The commands of docs/operations.md, "Translations"; the tests below name them when they fail.
+    @property
+    def extract(self) -> str:
+        return (f"pybabel extract -F {self.mapping} -c TRANSLATORS: --project=Samverka --version=0.1.0 "
+                f'--copyright-holder="Samverka contributors" -o {self.relative}/messages.pot {self.sources}')
+
+    @property
+    def update(self) -> str:
+        return f"pybabel update -i {self.relative}/messages.pot -d {self.relative}"
+
+    @property
+    def compile(self) -> str:
+        return f"pybabel compile -d {self.relative} --statistics"
 
 
-def _po(language: str) -> Catalog:
-    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+CATALOGS = {"core": Catalogs(".", "babel.cfg"), "vip": Catalogs("plugins/vip", "plugins/vip/babel.cfg")}
+catalogs = pytest.mark.parametrize("catalogs", list(CATALOGS.values()), ids=list(CATALOGS))
+CORE = CATALOGS["core"]
+
+
+def _po(language: str, catalogs: Catalogs = CORE) -> Catalog:
+    with open(catalogs.folder / language / "LC_MESSAGES" / "messages.po", "rb") as f:
         return read_po(f, locale=language)
 
 
-def _pot() -> Catalog:
-    with open(POT, "rb") as f:
+def _pot(catalogs: Catalogs = CORE) -> Catalog:
+    with open(catalogs.folder / "messages.pot", "rb") as f:
         return read_po(f)
 
 
@@ -56,13 +84,13 @@ def _messages(catalog: Catalog) -> dict:
     return {(tupled(m.id), m.context): tupled(m.string) for m in catalog if m.id}
 
 
-def _extract() -> Catalog:
-    """What ``pybabel extract`` finds in the sources now, run in-process with babel.cfg."""
-    with open(ROOT / "babel.cfg", encoding="utf-8") as f:
-        method_map, options_map = parse_mapping_cfg(f, filename="babel.cfg")
+def _extract(catalogs: Catalogs) -> Catalog:
+    """What ``pybabel extract`` finds in the sources now, run in-process with their babel.cfg."""
+    with open(ROOT / catalogs.mapping, encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f, filename=catalogs.mapping)
     catalog = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, comment_tags=COMMENT_TAGS
+        str(ROOT / catalogs.sources), method_map, options_map, comment_tags=COMMENT_TAGS
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
@@ -73,24 +101,26 @@ def _show(keys) -> str:
                      for msgid, context in sorted(keys, key=str))
 
 
-def test_the_template_is_up_to_date_with_the_sources():
-    found, pot = _keys(_extract()), _keys(_pot())
+@catalogs
+def test_the_template_is_up_to_date_with_the_sources(catalogs):
+    found, pot = _keys(_extract(catalogs)), _keys(_pot(catalogs))
     new, gone = found - pot, pot - found
     assert not new and not gone, (
-        "core/translations/messages.pot is out of date with the sources.\n"
+        f"{catalogs.relative}/messages.pot is out of date with the sources.\n"
         + (f"Strings in the code that are not in the catalogs:\n{_show(new)}\n" if new else "")
         + (f"Strings in the catalogs that the code no longer uses:\n{_show(gone)}\n" if gone else "")
-        + f"From the repository root run:\n  {EXTRACT}\n  {UPDATE}\n"
-        "then translate every new or fuzzy entry in core/translations/{sv,da,fi}/LC_MESSAGES/messages.po"
-        f" and run:\n  {COMPILE}"
+        + f"From the repository root run:\n  {catalogs.extract}\n  {catalogs.update}\n"
+        f"then translate every new or fuzzy entry in {catalogs.relative}/{{sv,da,fi}}/LC_MESSAGES/messages.po"
+        f" and run:\n  {catalogs.compile}"
     )
 
 
+@catalogs
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_message_is_translated(language):
-    catalog, pot = _po(language), _pot()
+def test_every_message_is_translated(catalogs, language):
+    catalog, pot = _po(language, catalogs), _pot(catalogs)
     assert catalog.num_plurals == 2 and not catalog.fuzzy
-    assert _keys(catalog) == _keys(pot), f"{language}: the .po is not updated from the .pot; run:\n  {UPDATE}"
+    assert _keys(catalog) == _keys(pot), f"{language}: the .po is not updated from the .pot; run:\n  {catalogs.update}"
     problems = []
     for message in catalog:
         if not message.id:
@@ -104,22 +134,23 @@ def test_every_message_is_translated(language):
             problems.append(f"{message.id!r}: a '%' other than %(name)s breaks the template's formatting")
     problems += [f"{message.id!r}: {'; '.join(map(str, errors))}" for message, errors in catalog.check()]
     assert not problems, (
-        f"core/translations/{language}/LC_MESSAGES/messages.po:\n  " + "\n  ".join(problems)
-        + f"\nTranslate them, then run:\n  {COMPILE}"
+        f"{catalogs.relative}/{language}/LC_MESSAGES/messages.po:\n  " + "\n  ".join(problems)
+        + f"\nTranslate them, then run:\n  {catalogs.compile}"
     )
 
 
+@catalogs
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_compiled_catalog_is_up_to_date(language):
-    po = _po(language)
+def test_the_compiled_catalog_is_up_to_date(catalogs, language):
+    po = _po(language, catalogs)
     expected = BytesIO()
     write_mo(expected, po)
     expected.seek(0)
-    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as f:
+    with open(catalogs.folder / language / "LC_MESSAGES" / "messages.mo", "rb") as f:
         compiled = read_mo(f)
     want, have = _messages(read_mo(expected)), _messages(compiled)
     assert have == want and compiled.plural_forms == po.plural_forms, (
-        f"core/translations/{language}/LC_MESSAGES/messages.mo differs from its .po; run:\n  {COMPILE}"
+        f"{catalogs.relative}/{language}/LC_MESSAGES/messages.mo differs from its .po; run:\n  {catalogs.compile}"
     )
 
 

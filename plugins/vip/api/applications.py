@@ -1,0 +1,264 @@
+"""VIP API: applications, registering one for staff, withdrawal, possible duplicates and merging."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from core.auth.guard import has_permission
+from core.auth.permissions import requires
+from core.db import MAX_ID, db
+from core.pagination import PageArgsSchema, page_schema, paginate
+from core.people import services as people
+from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.openapi import ProblemSchema
+from plugins.vip.api import api
+from plugins.vip.models import ApplicationStatus, Channel, ContactVia, OfferStatus
+from plugins.vip.services import applications as services
+from plugins.vip.settings import AUDIENCES
+
+
+def _vault():
+    return current_app.extensions["samverka"].vault
+
+
+class VipApplicationArgsSchema(Schema):
+    audience = fields.String(load_default=None, validate=validate.OneOf(AUDIENCES))
+    status = fields.Enum(ApplicationStatus, load_default=None)
+    channel = fields.Enum(Channel, load_default=None)
+
+
+class VipApplicationSchema(Schema):
+    """An application as lists show it: the applicant's name and the application's facts."""
+
+    id = fields.Integer()
+    person_id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    audience = fields.String(metadata={"description": "The group audience applied for."})
+    channel = fields.Enum(Channel, metadata={"description": "web or paper."})
+    status = fields.Enum(ApplicationStatus)
+    taken_before = fields.Boolean(metadata={"description": "False for first-timers, who come first in line."})
+    contact_via = fields.Enum(ContactVia)
+    applied_at = fields.DateTime()
+    group_id = fields.Integer(allow_none=True)
+    placed_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True, metadata={
+        "description": "Why it ended without a place: a withdrawal reason, merged, consent_withdrawn, ..."})
+    created_person = fields.Boolean(metadata={"description": "The person record was made for this application."})
+    possible_duplicate = fields.Boolean(metadata={
+        "description": "Someone else registered may be the same person: see the duplicates endpoint."})
+
+
+class VipApplicantSchema(Schema):
+    """The applicant as the caller may see them: protected contact details withheld."""
+
+    id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    birth_year = fields.Integer(allow_none=True)
+    preferred_language = fields.String(allow_none=True)
+    interpreter_needed = fields.Boolean()
+    interpreter_language = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    national_id_masked = fields.String(allow_none=True)
+    contact_withheld = fields.Boolean(metadata={"description": "Protected identity: contact details are withheld."})
+
+
+class VipApplicationOfferSchema(Schema):
+    id = fields.Integer()
+    group_id = fields.Integer()
+    offered_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    status = fields.Enum(OfferStatus)
+    answered_at = fields.DateTime(allow_none=True)
+
+
+class VipApplicationDetailSchema(VipApplicationSchema):
+    """One application in full: the contact, the needs, the applicant, the offers made."""
+
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    needs = fields.String(allow_none=True)
+    has_consent = fields.Boolean(metadata={"description": "A VIP consent of the applicant is in force."})
+    applicant = fields.Nested(VipApplicantSchema)
+    offers = fields.List(fields.Nested(VipApplicationOfferSchema))
+
+
+class VipWithdrawalSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(services.WITHDRAWAL_REASONS)), metadata={
+        "description": "Why: " + "; ".join(f"`{k}` {v.lower()}" for k, v in services.WITHDRAWAL_REASONS.items())})
+
+
+class VipMergeSchema(Schema):
+    person_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID), metadata={
+        "description": "The registered person the applicant is (staff checked); the application moves there."})
+
+
+class VipDuplicateSchema(Schema):
+    person = fields.Nested(VipApplicantSchema)
+    reasons = fields.List(fields.String(), metadata={
+        "description": "national_id, name+contact (phone or email, the applicant's or their contact's), "
+                       "name+birth_year."})
+    application_ids = fields.List(fields.Integer(), metadata={"description": "The person's VIP applications."})
+
+
+VipApplicationPage = page_schema(VipApplicationSchema, "VipApplicationPage")
+
+
+APPLICANT_FIELDS = tuple(VipApplicantSchema._declared_fields)
+
+
+def _applicant(person) -> dict:
+    """The applicant as this caller may see them (core's rule for protected identities)."""
+    shown = people.shown(person, see_protected=has_permission("core.people.protected"))
+    return {k: shown.get(k) for k in APPLICANT_FIELDS}
+
+
+def _summary(application, flagged: set[int] | None = None) -> dict:
+    data = {name: getattr(application, name) for name in (
+        "id", "person_id", "audience", "channel", "status", "taken_before", "contact_via", "applied_at", "group_id",
+        "placed_at", "closed_at", "closed_reason", "created_person")}
+    data.update(first_name=application.person.first_name, last_name=application.person.last_name)
+    data["possible_duplicate"] = application.id in (
+        flagged if flagged is not None else services.duplicate_flags(db.session, [application]))
+    return data
+
+
+def _detail(application, person=None) -> dict:
+    person = person or application.person
+    data = _summary(application)
+    applicant = _applicant(person)
+    withheld = applicant["contact_withheld"]
+    data.update(
+        contact_name=None if withheld else application.contact_name,
+        contact_phone=None if withheld else application.contact_phone,
+        contact_email=None if withheld else application.contact_email,
+        needs=application.needs, applicant=applicant, offers=application.offers,
+        has_consent=people.has_consent(db.session, person, plugin="vip"),
+    )
+    return data
+
+
+def _application_or_404(application_id: int):
+    application = services.get_application(db.session, application_id)
+    if application is None or application.person.anonymised_at is not None:
+        abort(404, message="no such application in this tenant")
+    return application
+
+
+@api.route("/applications")
+class VipApplications(MethodView):
+    @requires("vip.applications")
+    @api.arguments(VipApplicationArgsSchema, location="query")
+    @api.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @api.response(200, VipApplicationPage)
+    def get(self, args, page, per_page):
+        """The tenant's applications, newest first, filtered by audience, status and channel."""
+        result = paginate(db.session, services.applications_query(**args), page, per_page)
+        flagged = services.duplicate_flags(db.session, result.items)
+        result.items = [_summary(a, flagged) for a in result.items]
+        return result
+
+    @requires("vip.applications")
+    @api.arguments(services.VipApplicationCreateSchema)
+    @api.response(201, VipApplicationDetailSchema)
+    def post(self, data):
+        """Register an application for an applicant (a paper form, a phone call).
+
+        The same rules as the public form, plus an optional national ID. Possible duplicates
+        are not refused: ``possible_duplicate`` says to check them. With ``person_id`` the
+        application is attached to that registered person instead. The acknowledgement is queued.
+        """
+        person = None
+        person_id = data.pop("person_id", None)
+        if person_id is not None:
+            person = people.get_person(db.session, person_id)
+            if person is None:
+                abort_invalid({"person_id": ["No such person in this organisation."]})
+        channel = data.pop("channel")
+        try:
+            application = services.submit_application(db.session, _vault(), data, channel=channel,
+                                                      country=g.tenant.country, person=person)
+        except services.ApplicationError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return _detail(services.get_application(db.session, application.id))
+
+
+@api.route("/applications/<int:application_id>")
+class VipApplicationResource(MethodView):
+    @requires("vip.applications")
+    @api.response(200, VipApplicationDetailSchema)
+    def get(self, application_id):
+        """One application with its applicant (the read of the person is audited)."""
+        application = _application_or_404(application_id)
+        person = people.open_person(db.session, application.person_id)
+        db.session.commit()
+        return _detail(application, person)
+
+
+@api.route("/applications/<int:application_id>/withdrawal")
+class VipApplicationWithdrawal(MethodView):
+    @requires("vip.applications")
+    @api.arguments(VipWithdrawalSchema)
+    @api.response(200, VipApplicationDetailSchema)
+    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                      description="The application has already ended.")
+    def post(self, data, application_id):
+        """Withdraw the application (the applicant took it back); open offers are withdrawn."""
+        application = _application_or_404(application_id)
+        try:
+            services.withdraw(db.session, application, data["reason"])
+        except services.ApplicationError as exc:
+            abort_invalid(exc.errors)
+        except services.ApplicationConflict as exc:
+            db.session.rollback()
+            abort(409, message=str(exc))
+        db.session.commit()
+        return _detail(application)
+
+
+@api.route("/applications/<int:application_id>/duplicates")
+class VipApplicationDuplicates(MethodView):
+    @requires("vip.applications")
+    @api.response(200, VipDuplicateSchema(many=True))
+    def get(self, application_id):
+        """Registered people who may be the applicant.
+
+        The same national ID, or the same name with the same phone, email (the applicant's or
+        their contact's) or birth year. Nothing is merged without a merge request.
+        """
+        application = _application_or_404(application_id)
+        found = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
+        return [{"person": _applicant(d.person), "reasons": list(d.reasons),
+                 "application_ids": [a.id for a in d.applications]} for d in found]
+
+
+@api.route("/applications/<int:application_id>/merge")
+class VipApplicationMerge(MethodView):
+    @requires("vip.applications")
+    @api.arguments(VipMergeSchema)
+    @api.response(200, VipApplicationDetailSchema)
+    def post(self, data, application_id):
+        """Merge the applicant into a registered person (staff checked it is the same person).
+
+        The application and the applicant's other VIP records move to ``person_id``. The
+        person record the application made is erased when it holds nothing else (and is under
+        no legal hold); an application in line twice for one group is closed as merged.
+        """
+        application = _application_or_404(application_id)
+        person = people.get_person(db.session, data["person_id"])
+        if person is None:
+            abort_invalid({"person_id": ["No such person in this organisation."]})
+        try:
+            services.merge(db.session, application, person, hooks=g.hooks)
+        except services.ApplicationError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return _detail(services.get_application(db.session, application.id))

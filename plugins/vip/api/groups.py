@@ -1,0 +1,308 @@
+"""VIP API: groups, their meetings, attendance and completion."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from core.auth.permissions import requires
+from core.db import MAX_ID, db
+from core.pagination import PageArgsSchema, page_schema, paginate
+from core.people.models import Person
+from core.sessions.schemas import AttendanceInSchema, AttendanceSchema
+from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.openapi import ProblemSchema
+from plugins.vip.api import api
+from plugins.vip.models import GroupStatus
+from plugins.vip.services import groups as group_services
+from plugins.vip.services import meetings as meeting_services
+from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX, GroupError
+from plugins.vip.services.register import trained_dates
+from plugins.vip.settings import current_settings
+
+ID = validate.Range(min=1, max=MAX_ID)
+
+
+class VipLeaderSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.String()
+    trained_on = fields.Date(allow_none=True,
+                             metadata={"description": "When the leader was trained (the national register)."})
+
+
+class VipGroupSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    audience = fields.String()
+    location = fields.String(allow_none=True)
+    capacity = fields.Integer()
+    status = fields.Enum(GroupStatus, by_value=True)
+    created_at = fields.DateTime()
+    leaders = fields.List(fields.Nested(VipLeaderSchema))
+    places_taken = fields.Integer(metadata={"description": "Participants placed in the group."})
+    places_offered = fields.Integer(metadata={"description": "Places held by open offers."})
+    next_meeting_at = fields.DateTime(allow_none=True)
+
+
+class VipGroupInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    audience = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX))
+    leader_ids = fields.List(fields.Integer(validate=ID), required=True, validate=validate.Length(max=10),
+                             metadata={"description": "Staff user ids: exactly the tenant's leaders per group, "
+                                                      "each a trained VIP leader."})
+
+
+class VipGroupPatchSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    location = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_MAX))
+    leader_ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(max=10))
+    status = fields.String(validate=validate.OneOf(["cancelled"]),
+                           metadata={"description": "Only \"cancelled\": the other statuses follow the meetings."})
+
+
+class VipGroupArgsSchema(Schema):
+    status = fields.Enum(GroupStatus, by_value=True, load_default=None)
+    audience = fields.String(load_default=None, validate=validate.Length(max=30))
+
+
+class VipMeetingsInSchema(Schema):
+    first_start = fields.AwareDateTime(required=True, metadata={"description": "Start of meeting 1, with its offset."})
+    every_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=meeting_services.MAX_EVERY_DAYS))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX),
+                             metadata={"description": "The place; the group's room when left out."})
+    skip_dates = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=100),
+                             metadata={"description": "Local dates without a meeting; the course goes on after them."})
+
+
+class VipMeetingSchema(Schema):
+    id = fields.Integer()
+    group_id = fields.Integer()
+    number = fields.Integer()
+    theme = fields.String(metadata={"description": "As the curriculum has it."})
+    theme_label = fields.String(metadata={"description": "In the reader's language when it is a default theme."})
+    session_id = fields.Integer()
+    title = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    location = fields.String(allow_none=True)
+    cancelled = fields.Boolean()
+
+
+class VipMeetingPatchSchema(Schema):
+    starts_at = fields.AwareDateTime(required=True)
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX))
+
+
+class VipCompletionEntrySchema(Schema):
+    person_id = fields.Integer()
+    name = fields.String()
+    attended = fields.Integer()
+    completed = fields.Boolean()
+
+
+class VipCompletionSchema(Schema):
+    completion_meetings = fields.Integer(metadata={"description": "Meetings attended to count as completed."})
+    meetings = fields.Integer()
+    participants = fields.List(fields.Nested(VipCompletionEntrySchema))
+
+
+VipGroupPage = page_schema(VipGroupSchema, "VipGroupPage")
+
+
+def conflict(description: str):
+    return api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description)
+
+
+def _fail(exc: GroupError) -> NoReturn:
+    if exc.conflict:
+        db.session.rollback()
+        abort(409, message=str(exc))
+    abort_invalid(exc.errors)
+
+
+def _group_or_404(group_id: int):
+    group = group_services.get_group(db.session, group_id)
+    if group is None:
+        abort(404, message="no such group in this tenant")
+    return group
+
+
+def _meeting_or_404(meeting_id: int):
+    meeting = meeting_services.get_meeting(db.session, meeting_id)
+    if meeting is None:
+        abort(404, message="no such meeting in this tenant")
+    return meeting
+
+
+def _groups_out(groups) -> list[dict]:
+    info = group_services.summaries(db.session, [group.id for group in groups])
+    trained = trained_dates(db.session, {gl.user_id: gl.user for group in groups for gl in group.leaders}.values())
+    return [{
+        "id": group.id, "name": group.name, "audience": group.audience, "location": group.location,
+        "capacity": group.capacity, "status": group.status, "created_at": group.created_at,
+        "leaders": [{"user_id": gl.user_id, "name": gl.user.name, "trained_on": trained.get(gl.user_id)}
+                    for gl in group.leaders],
+        "places_taken": info[group.id]["taken"], "places_offered": info[group.id]["offered"],
+        "next_meeting_at": info[group.id]["next_meeting_at"],
+    } for group in groups]
+
+
+def _meeting_out(meeting) -> dict:
+    scheduled = meeting.session
+    return {"id": meeting.id, "group_id": meeting.group_id, "number": meeting.number, "theme": meeting.theme,
+            "theme_label": meeting_services.theme_label(meeting.theme), "session_id": meeting.session_id,
+            "title": scheduled.title, "starts_at": scheduled.starts_at, "ends_at": scheduled.ends_at,
+            "location": scheduled.location, "cancelled": scheduled.cancelled}
+
+
+@api.route("/groups")
+class Groups(MethodView):
+    @requires("vip.view")
+    @api.arguments(VipGroupArgsSchema, location="query")
+    @api.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @api.response(200, VipGroupPage)
+    def get(self, args, page, per_page):
+        """The groups, running and planned first; filter by ``status`` and ``audience``."""
+        result = paginate(db.session, group_services.list_groups(**args), page, per_page)
+        result.items = _groups_out(result.items)
+        return result
+
+    @requires("vip.groups")
+    @api.arguments(VipGroupInSchema)
+    @api.response(201, VipGroupSchema)
+    def post(self, data):
+        """Form a group of one of the tenant's audiences with its trained leaders."""
+        try:
+            group = group_services.form_group(db.session, **data)
+        except GroupError as exc:
+            _fail(exc)
+        db.session.commit()
+        return _groups_out([_group_or_404(group.id)])[0]
+
+
+@api.route("/groups/<int:group_id>")
+class GroupResource(MethodView):
+    @requires("vip.view")
+    @api.response(200, VipGroupSchema)
+    def get(self, group_id):
+        """One group, its leaders (with when they were trained) and its places."""
+        return _groups_out([_group_or_404(group_id)])[0]
+
+    @requires("vip.groups")
+    @api.arguments(VipGroupPatchSchema)
+    @api.response(200, VipGroupSchema)
+    @conflict("The group is cancelled or finished, or a new leader or room is booked at a coming meeting.")
+    def patch(self, data, group_id):
+        """Rename, move to another room, change the leaders, or cancel (``status: cancelled``).
+        Meetings not yet started follow; a double booking is a 409."""
+        group = _group_or_404(group_id)
+        try:
+            changes = {key: data[key] for key in ("name", "location", "leader_ids") if key in data}
+            if changes:
+                group_services.update_group(db.session, group, **changes)
+            if data.get("status") == "cancelled":
+                group_services.cancel_group(db.session, group)
+        except GroupError as exc:
+            _fail(exc)
+        db.session.commit()
+        return _groups_out([_group_or_404(group_id)])[0]
+
+
+@api.route("/groups/<int:group_id>/meetings")
+class GroupMeetings(MethodView):
+    @requires("vip.view")
+    @api.response(200, VipMeetingSchema(many=True))
+    def get(self, group_id):
+        """The group's meetings in order, each with its theme."""
+        return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
+
+    @requires("vip.groups")
+    @api.arguments(VipMeetingsInSchema)
+    @api.response(201, VipMeetingSchema(many=True))
+    @conflict("The group has its meetings already, is cancelled or finished, or a leader or the room is "
+              "booked at one of the times (``detail`` names each clash).")
+    def post(self, data, group_id):
+        """Generate the course's meetings as core sessions. 409 when the group has its
+        meetings already, or a leader or the room is booked at one of the times."""
+        group = _group_or_404(group_id)
+        try:
+            meeting_services.generate_meetings(db.session, group, **data)
+        except GroupError as exc:
+            _fail(exc)
+        db.session.commit()
+        return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
+
+
+@api.route("/groups/<int:group_id>/completion")
+class GroupCompletion(MethodView):
+    @requires("vip.view")
+    @api.response(200, VipCompletionSchema)
+    def get(self, group_id):
+        """Each participant's meetings attended and whether that completes the course."""
+        group = _group_or_404(group_id)
+        done = group_services.completion(db.session, group)
+        names = {a.person_id: a.person.display_name for a in group_services.participants(db.session, group)}
+        missing = [pid for pid in done if pid not in names]
+        if missing:
+            people = db.session.scalars(select(Person).where(Person.id.in_(missing)))
+            names.update({p.id: p.display_name for p in people})
+        return {
+            "completion_meetings": current_settings(db.session)["completion_meetings"],
+            "meetings": len(group.meetings),
+            "participants": [
+                {"person_id": pid, "name": names.get(pid, ""), "attended": attended, "completed": completed}
+                for pid, (attended, completed) in sorted(done.items(), key=lambda kv: names.get(kv[0], ""))],
+        }
+
+
+@api.route("/meetings/<int:meeting_id>")
+class MeetingResource(MethodView):
+    @requires("vip.view")
+    @api.response(200, VipMeetingSchema)
+    def get(self, meeting_id):
+        """One meeting."""
+        return _meeting_out(_meeting_or_404(meeting_id))
+
+    @requires("vip.groups")
+    @api.arguments(VipMeetingPatchSchema)
+    @api.response(200, VipMeetingSchema)
+    @conflict("The meeting or its group is cancelled, or a leader or the room is booked at the new time.")
+    def patch(self, data, meeting_id):
+        """Move a meeting (it keeps its length), and to another place when ``location`` is
+        given. 409 when a leader or the room is booked then."""
+        meeting = _meeting_or_404(meeting_id)
+        try:
+            meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"])
+        except GroupError as exc:
+            _fail(exc)
+        db.session.commit()
+        return _meeting_out(meeting)
+
+
+@api.route("/meetings/<int:meeting_id>/attendance")
+class MeetingAttendance(MethodView):
+    @requires("vip.view")
+    @api.response(200, AttendanceSchema(many=True))
+    def get(self, meeting_id):
+        """The meeting's participants and their attendance."""
+        return _meeting_or_404(meeting_id).session.attendance
+
+    @requires("vip.attendance")
+    @api.arguments(AttendanceInSchema)
+    @api.response(200, AttendanceSchema(many=True))
+    @conflict("The meeting is cancelled.")
+    def put(self, data, meeting_id):
+        """Record attendance for some or all participants (status null clears it)."""
+        meeting = _meeting_or_404(meeting_id)
+        try:
+            statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
+            rows = meeting_services.record(db.session, meeting, statuses)
+        except GroupError as exc:
+            _fail(exc)
+        db.session.commit()
+        return rows

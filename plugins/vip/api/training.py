@@ -1,0 +1,201 @@
+"""VIP API: leader training courses (training tenant only) and every tenant's staff training status."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+from sqlalchemy.exc import IntegrityError
+
+from core.auth.permissions import requires
+from core.db import db
+from core.pagination import PageArgsSchema, page_schema, paginate
+from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.openapi import ProblemSchema
+from plugins.vip.api import api
+from plugins.vip.services import training as services
+
+NOT_HERE = "this organisation does not run VIP leader courses"
+
+
+class TraineeSchema(Schema):
+    id = fields.Integer()
+    course_id = fields.Integer()
+    name = fields.String()
+    email = fields.String(metadata={"description": "Lower-case."})
+    organisation = fields.String()
+    completed_on = fields.Date(allow_none=True, metadata={"description": "Set: in the national register since then."})
+
+
+class LeaderCourseSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    location = fields.String(allow_none=True)
+    trainees_count = fields.Method("_trainees", metadata={"type": "integer"})
+    completed_count = fields.Method("_completed", metadata={"type": "integer"})
+
+    def _trainees(self, course) -> int:
+        return len(course.trainees)
+
+    def _completed(self, course) -> int:
+        return sum(1 for t in course.trainees if t.completed_on is not None)
+
+
+class LeaderCourseDetailSchema(LeaderCourseSchema):
+    trainees = fields.List(fields.Nested(TraineeSchema))
+
+
+class LeaderCourseInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True, metadata={"description": "Not before starts_on."})
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class LeaderCoursePatchSchema(LeaderCourseInSchema):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(partial=True, **kwargs)
+
+
+class TraineeInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254),
+                          metadata={"description": "Work email; how the trainee's municipality finds them in the "
+                                                   "register. Stored lower-case."})
+    organisation = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TraineeCompletionSchema(Schema):
+    completed_on = fields.Date(required=True, allow_none=True, metadata={
+        "description": "Not before the course started, not in the future; null takes the completion back."})
+
+
+class StaffTrainingSchema(Schema):
+    user_id = fields.Integer(attribute="user.id")
+    name = fields.String(attribute="user.name")
+    email = fields.String(attribute="user.email")
+    roles = fields.List(fields.String(), metadata={"description": "The user's roles in this tenant."})
+    trained = fields.Boolean()
+    trained_on = fields.Date(allow_none=True, metadata={"description": "In the national register since."})
+
+
+CoursePage = page_schema(LeaderCourseSchema, "LeaderCoursePage")
+StaffTrainingPage = page_schema(StaffTrainingSchema, "StaffTrainingPage")
+
+
+def _training_tenant() -> None:
+    if not services.runs_courses(db.session):
+        abort(404, message=NOT_HERE)
+
+
+def _course_or_404(course_id: int):
+    _training_tenant()
+    course = services.get_course(db.session, course_id)
+    if course is None:
+        abort(404, message="no such course in this tenant")
+    return course
+
+
+@api.route("/training/courses")
+class LeaderCourses(MethodView):
+    @requires("vip.training")
+    @api.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @api.response(200, CoursePage)
+    def get(self, page, per_page):
+        """The leader courses, latest first (only where the tenant trains leaders; else 404)."""
+        _training_tenant()
+        return paginate(db.session, services.courses(), page, per_page)
+
+    @requires("vip.training")
+    @api.arguments(LeaderCourseInSchema)
+    @api.response(201, LeaderCourseDetailSchema)
+    def post(self, data):
+        """Add a leader course."""
+        _training_tenant()
+        try:
+            course = services.create_course(db.session, data)
+        except services.TrainingError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return services.get_course(db.session, course.id)
+
+
+@api.route("/training/courses/<int:course_id>")
+class LeaderCourseResource(MethodView):
+    @requires("vip.training")
+    @api.response(200, LeaderCourseDetailSchema)
+    def get(self, course_id):
+        """A course with its trainees."""
+        return _course_or_404(course_id)
+
+    @requires("vip.training")
+    @api.arguments(LeaderCoursePatchSchema)
+    @api.response(200, LeaderCourseDetailSchema)
+    def patch(self, data, course_id):
+        """Change a course; a start after a recorded completion is refused."""
+        course = _course_or_404(course_id)
+        try:
+            services.update_course(db.session, course, data)
+        except services.TrainingError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return services.get_course(db.session, course_id)
+
+
+@api.route("/training/courses/<int:course_id>/trainees")
+class LeaderCourseTrainees(MethodView):
+    @requires("vip.training")
+    @api.arguments(TraineeInSchema)
+    @api.response(201, TraineeSchema)
+    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                      description="The same email was added to the course at the same moment.")
+    def post(self, data, course_id):
+        """Put a trainee, from any municipality, on the course."""
+        course = _course_or_404(course_id)
+        try:
+            trainee = services.add_trainee(db.session, course, data)
+            db.session.commit()
+        except services.TrainingError as exc:
+            abort_invalid(exc.errors)
+        except IntegrityError:
+            db.session.rollback()
+            abort(409, message="someone with this email is already on the course")
+        return trainee
+
+
+@api.route("/training/courses/<int:course_id>/trainees/<int:trainee_id>/completion")
+class TraineeCompletion(MethodView):
+    @requires("vip.training")
+    @api.arguments(TraineeCompletionSchema)
+    @api.response(200, TraineeSchema)
+    def put(self, data, course_id, trainee_id):
+        """Record the day the trainee completed the course, which enters them in the national
+        register of trained leaders; null takes the completion (and the entry) back."""
+        course = _course_or_404(course_id)
+        trainee = services.get_trainee(db.session, course, trainee_id)
+        if trainee is None:
+            abort(404, message="no such trainee on this course")
+        try:
+            if data["completed_on"] is None:
+                services.undo_completion(db.session, trainee)
+            else:
+                services.complete(db.session, trainee, data["completed_on"])
+        except services.TrainingError as exc:
+            abort_invalid(exc.errors)
+        db.session.commit()
+        return trainee
+
+
+@api.route("/staff/training")
+class StaffTrainingList(MethodView):
+    @requires("vip.view")
+    @api.arguments(PageArgsSchema, location="query", as_kwargs=True)
+    @api.response(200, StaffTrainingPage)
+    def get(self, page, per_page):
+        """Everyone with a role in this tenant and whether they are a trained VIP leader (and
+        since when), from the national register. Nothing about any other tenant."""
+        result = paginate(db.session, services.staff(), page, per_page)
+        result.items = services.staff_training(db.session, result.items)
+        return result

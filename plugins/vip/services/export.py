@@ -1,0 +1,169 @@
+"""Everything VIP holds about a person: the export and erasure hooks.
+
+What VIP holds: the person's applications (channel, audience, contact person, needs,
+status and dates), the offers of places made on them, the manual moves in the waitlist
+(with the reason staff gave, which is about the person), the group they were placed in and
+the VIP meetings they were expected at (core's attendance, which core itself does not
+export), and their outreach row.
+
+Erasure deletes all of it. Anonymisation (on request, or core's retention job once
+``Person.retain_until`` has passed) keeps what the figures need and nothing identifying:
+each application keeps its audience, channel, first-timer flag, dates, status and group,
+and loses the contact person, the needs and every waitlist move (their reasons are free
+text); an application still in line is closed, its open offer withdrawn. The outreach row
+keeps its two dates and loses the service and the note. The anonymised person row core
+keeps is what these rows point to: no name, no contact, no national ID.
+
+VIP has no retention duty of its own that could refuse an erasure: the course is
+voluntary and its records are no case file. A legal hold is core's: core refuses before
+calling this hook. So ``kept`` is always empty.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.db import as_utc, utcnow
+from core.hookspecs import ErasureReport
+from core.people.models import Person
+from core.sessions.models import Attendance, ScheduledSession
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach
+
+#: The word an application closed by anonymisation carries in ``closed_reason``.
+ANONYMISED = "anonymised"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _applications(session: Session, person: Person) -> list[Application]:
+    return list(session.scalars(
+        select(Application).where(Application.person_id == person.id).order_by(Application.applied_at, Application.id)
+        .options(selectinload(Application.offers).selectinload(Offer.group), selectinload(Application.moves),
+                 selectinload(Application.group))
+    ))
+
+
+def _outreach(session: Session, person: Person) -> Outreach | None:
+    return session.scalar(select(Outreach).where(Outreach.person_id == person.id))
+
+
+def _application(application: Application) -> dict[str, Any]:
+    return {
+        "id": application.id,
+        "channel": application.channel.value,
+        "audience": application.audience,
+        "taken_before": application.taken_before,
+        "contact_via": application.contact_via.value,
+        "contact_name": application.contact_name,
+        "contact_phone": application.contact_phone,
+        "contact_email": application.contact_email,
+        "needs": application.needs,
+        "applied_at": _moment(application.applied_at),
+        "status": application.status.value,
+        "placed_at": _moment(application.placed_at),
+        "closed_at": _moment(application.closed_at),
+        "closed_reason": application.closed_reason,
+        "group": {"id": application.group.id, "name": application.group.name} if application.group else None,
+        "offers": [{
+            "group": offer.group.name,
+            "offered_at": _moment(offer.offered_at),
+            "expires_at": _moment(offer.expires_at),
+            "status": offer.status.value,
+            "answered_at": _moment(offer.answered_at),
+            "answered_via_link": offer.answered_via_link,
+        } for offer in application.offers],
+        "waitlist_moves": [{
+            "from_position": move.from_position,
+            "to_position": move.to_position,
+            "reason": move.reason,
+            "moved_at": _moment(move.moved_at),
+        } for move in application.moves],
+    }
+
+
+def export_person(session: Session, person: Person) -> dict[str, Any] | None:
+    """Everything VIP holds about ``person`` as JSON-ready data, or None when nothing.
+    Four queries: applications (with offers, groups and moves), outreach, meetings."""
+    applications = _applications(session, person)
+    outreach = _outreach(session, person)
+    meetings = session.execute(
+        select(Meeting, ScheduledSession, Attendance)
+        .join(ScheduledSession, ScheduledSession.id == Meeting.session_id)
+        .join(Attendance, Attendance.session_id == ScheduledSession.id)
+        .where(Attendance.person_id == person.id)
+        .options(selectinload(Meeting.group))
+        .order_by(ScheduledSession.starts_at, Meeting.id)
+    ).all()
+    if not applications and outreach is None and not meetings:
+        return None
+    return {
+        "applications": [_application(a) for a in applications],
+        "meetings": [{
+            "group": meeting.group.name,
+            "number": meeting.number,
+            "theme": meeting.theme,
+            "starts_at": _moment(scheduled.starts_at),
+            "location": scheduled.location,
+            "cancelled": scheduled.cancelled,
+            "attendance": attendance.status.value if attendance.status else None,
+        } for meeting, scheduled, attendance in meetings],
+        "outreach": None if outreach is None else {
+            "service": outreach.service,
+            "informed_on": _day(outreach.informed_on),
+            "offered_on": _day(outreach.offered_on),
+            "note": outreach.note,
+            "updated_at": _moment(outreach.updated_at),
+        },
+    }
+
+
+def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureReport | None:
+    """Erase VIP's records of ``person``, or with ``anonymise`` strip them of everything
+    identifying (see the module's docstring); None when VIP holds nothing about them.
+    Core's attendance goes with core's person record (or stays with the anonymised one)."""
+    applications = _applications(session, person)
+    outreach = _outreach(session, person)
+    if not applications and outreach is None:
+        return None
+    report = ErasureReport()
+    offers = sum(len(a.offers) for a in applications)
+    moves = sum(len(a.moves) for a in applications)
+    if not anonymise:
+        for application in applications:
+            session.delete(application)  # its offers and moves go with it
+        if outreach is not None:
+            session.delete(outreach)
+        report.erased = {"application": len(applications), "offer": offers, "waitlist_move": moves,
+                         "outreach": int(outreach is not None)}
+    else:
+        now = utcnow()
+        for application in applications:
+            application.contact_name = application.contact_phone = application.contact_email = None
+            application.needs = None
+            if application.status in IN_LINE:
+                application.status = ApplicationStatus.closed
+                application.closed_at = now
+                application.closed_reason = ANONYMISED
+            for offer in application.offers:
+                offer.token_hash = None
+                if offer.status == OfferStatus.open:
+                    offer.status = OfferStatus.withdrawn
+                    offer.answered_at = now
+            application.moves.clear()  # delete-orphan: the moves and their reasons go
+        if outreach is not None:
+            outreach.service = outreach.note = None
+        report.anonymised = {"application": len(applications), "offer": offers,
+                             "outreach": int(outreach is not None)}
+        report.erased = {"waitlist_move": moves}
+    session.flush()
+    return report

@@ -1,0 +1,397 @@
+"""VIP group meetings: generating the course as core sessions without double bookings, moving
+one, recording attendance and reminding participants before each meeting."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from babel.lists import format_list
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select, text
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from core.audit import services as audit
+from core.auth.models import User
+from core.db import as_utc, current_tenant_id
+from core.jobs.models import OutboxMessage
+from core.jobs.services import enqueue_email
+from core.people.services import has_consent
+from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
+from core.sessions.services import SessionError, create_session, record_attendance, update_session
+from core.tenants.models import Tenant
+from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
+from plugins.vip.services.groups import LOCATION_MAX, GroupError
+from plugins.vip.settings import DEFAULT_CURRICULUM, KEY, current_settings
+
+MAX_EVERY_DAYS = 28
+#: Meetings are planned within these years (anything else is a typing error, and far dates overflow).
+YEARS = (2000, 2100)
+#: The first key of the advisory lock that serialises a tenant's booking checks (a signed int4).
+BOOKING_LOCK = zlib.crc32(b"vip.bookings") - 2**31
+#: Attendance already recorded as not coming: no reminder for that meeting.
+NOT_COMING = (AttendanceStatus.absent_with_notice, AttendanceStatus.cancelled)
+
+
+def tenant_zone(tenant: Tenant | None) -> tzinfo:
+    """The zone of the clock a tenant's meetings are planned and shown in."""
+    return ZoneInfo(tenant.timezone) if tenant is not None else timezone.utc
+
+
+def current_zone(session: Session) -> tzinfo:
+    """The local time zone of the current tenant."""
+    return tenant_zone(session.get(Tenant, current_tenant_id()))
+
+
+def local(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` as the clock in ``zone`` shows it."""
+    return as_utc(moment).astimezone(zone)
+
+
+def from_local(day: date, at, zone: tzinfo) -> datetime:
+    """The moment a clock in ``zone`` shows ``day`` at ``at`` (a time), in UTC."""
+    return datetime.combine(day, at).replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def theme_label(theme: str) -> str:
+    """A theme in the reader's language when it is one of the default curriculum's; a
+    tenant's own wording as written."""
+    return _(theme) if theme in DEFAULT_CURRICULUM else theme
+
+
+def meeting_title(group_name: str, number: int, theme: str) -> str:
+    """The core session's title: "<group>: meeting 3 – <theme>"."""
+    title = _("%(group)s: meeting %(number)s – %(theme)s", group=group_name, number=number, theme=theme_label(theme))
+    return title[:200]
+
+
+def same_room(a: str | None, b: str | None) -> bool:
+    """Whether two places name the same room: trimmed, spaces collapsed, case ignored."""
+    def norm(value):
+        return " ".join((value or "").split()).casefold()
+    return norm(a) == norm(b)
+
+
+def _span(start: datetime, end: datetime, zone: tzinfo, *, with_date: bool = False) -> str:
+    start, end = local(start, zone), local(end, zone)
+    first = start.strftime("%Y-%m-%d %H:%M") if with_date else start.strftime("%H:%M")
+    last = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+    return f"{first}–{last}"
+
+
+def lock_bookings(session: Session) -> None:
+    """On PostgreSQL, hold the current tenant's booking lock until the transaction ends: two
+    plans checked at the same moment are checked one after the other, so they cannot both
+    take the same leader or room. (SQLite has a single writer anyway.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key, :tenant)"),
+                        {"key": BOOKING_LOCK, "tenant": current_tenant_id()})
+
+
+def find_clashes(session: Session, slots: Iterable[tuple[int, datetime, datetime]], *, leaders: Iterable[User],
+                 location: str | None, exclude_session_ids: Iterable[int] = ()) -> list[str]:
+    """Messages for each slot ``(meeting number, start, end)`` where one of ``leaders`` leads,
+    or the room ``location`` holds, another non-cancelled session of this tenant at an
+    overlapping time, of any programme. The other session is named only by its time: its
+    title may carry another programme's personal data. Takes the booking lock
+    (:func:`lock_bookings`) first, so a plan found free stays free until it is committed."""
+    slots = [(n, as_utc(s), as_utc(e)) for n, s, e in slots]
+    leaders = list(leaders)
+    if not slots or (not leaders and not (location or "").strip()):
+        return []
+    lock_bookings(session)
+    stmt = (
+        select(ScheduledSession)
+        .where(ScheduledSession.cancelled.is_(False),
+               or_(*[and_(ScheduledSession.starts_at < end, ScheduledSession.ends_at > start)
+                     for _n, start, end in slots]))
+        .options(selectinload(ScheduledSession.leaders))
+        .order_by(ScheduledSession.starts_at, ScheduledSession.id)
+    )
+    excluded = list(exclude_session_ids)
+    if excluded:
+        stmt = stmt.where(ScheduledSession.id.not_in(excluded))
+    others = list(session.scalars(stmt))
+    zone = current_zone(session)
+    messages: list[str] = []
+    for number, start, end in slots:
+        when = local(start, zone).strftime("%Y-%m-%d %H:%M")
+        for other in others:
+            if not (as_utc(other.starts_at) < end and as_utc(other.ends_at) > start):
+                continue
+            busy = {sl.user_id for sl in other.leaders}
+            span = _span(other.starts_at, other.ends_at, zone, with_date=local(other.starts_at, zone).date()
+                         != local(start, zone).date())
+            for leader in leaders:
+                if leader.id in busy:
+                    messages.append(_("Meeting %(number)s (%(when)s): %(leader)s leads another session at that "
+                                      "time (%(span)s).", number=number, when=when, leader=leader.name, span=span))
+            if location and other.location and same_room(location, other.location):
+                messages.append(_("Meeting %(number)s (%(when)s): the room %(room)s is booked for another session "
+                                  "at that time (%(span)s).", number=number, when=when, room=location.strip(),
+                                  span=span))
+    return messages
+
+
+def plan_starts(first_start: datetime, count: int, every_days: int, skip_dates: Iterable[date],
+                zone: tzinfo) -> list[datetime]:
+    """``count`` starts, ``every_days`` apart on the local clock (the same time of day across
+    a change to or from summer time), passing over the local dates in ``skip_dates``."""
+    skip = set(skip_dates)
+    first = local(first_start, zone)
+    starts: list[datetime] = []
+    step = 0
+    while len(starts) < count:
+        day = first.date() + timedelta(days=step * every_days)
+        step += 1
+        if day in skip:
+            continue
+        starts.append(from_local(day, first.time().replace(tzinfo=None), zone))
+    return starts
+
+
+def get_meeting(session: Session, meeting_id: int) -> Meeting | None:
+    """A meeting with its group (and leaders), its session, the session's leaders and its
+    attendance with the people, in a fixed number of queries."""
+    return session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(
+            joinedload(Meeting.group).selectinload(Group.leaders).selectinload(GroupLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.attendance).selectinload(Attendance.person),
+        )
+    )
+
+
+def plausible(moment: date) -> bool:
+    """Whether a date (or moment) lies within the years meetings are planned in."""
+    return YEARS[0] <= moment.year <= YEARS[1]
+
+
+def _group_open(group: Group) -> None:
+    if group.status == GroupStatus.cancelled:
+        raise GroupError({"status": [_("The group is cancelled.")]}, conflict=True)
+
+
+def generate_meetings(session: Session, group: Group, *, first_start: datetime | None, every_days: int = 7,
+                      location: str | None = None, skip_dates: Iterable[date] = ()) -> list[Meeting]:
+    """Create the course: the tenant's ``meetings_per_course`` meetings as core sessions
+    (plugin "vip", kind "group_meeting", reference ``vip_group:<id>``), ``meeting_minutes``
+    long, ``every_days`` apart from ``first_start``, in ``location`` (default the group's
+    room), with the group's leaders and placed participants, each with its theme from the
+    curriculum. Refused (a :class:`GroupError` with ``conflict``) when the group already
+    has meetings or is cancelled, and when a leader or the room is booked by another
+    session at the time of any of them."""
+    settings = current_settings(session)
+    _group_open(group)
+    if group.status == GroupStatus.finished:
+        raise GroupError({"status": [_("The group has finished.")]}, conflict=True)
+    # The group's row first (as services/offers.place takes it): nobody is placed in the group
+    # between reading its participants and adding them to the meetings. Then the bookings.
+    session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    lock_bookings(session)
+    if session.scalar(select(Meeting.id).where(Meeting.group_id == group.id).limit(1)) is not None:
+        raise GroupError({"first_start": [_("This group already has its meetings.")]}, conflict=True)
+    errors: dict[str, list[str]] = {}
+    if first_start is None:
+        errors["first_start"] = [_("Give the date and time of the first meeting.")]
+    elif not plausible(first_start):
+        errors["first_start"] = [_("Give a date from %(first)s to %(last)s.", first=YEARS[0], last=YEARS[1])]
+    if not isinstance(every_days, int) or not 1 <= every_days <= MAX_EVERY_DAYS:
+        errors["every_days"] = [_("Give a number of days from 1 to %(max)s.", max=MAX_EVERY_DAYS)]
+    room = _room(location if location is not None else group.location, errors)
+    if errors:
+        raise GroupError(errors)
+
+    zone = current_zone(session)
+    count, minutes = settings["meetings_per_course"], settings["meeting_minutes"]
+    starts = plan_starts(first_start, count, every_days, skip_dates, zone)
+    slots = [(n, start, start + timedelta(minutes=minutes)) for n, start in enumerate(starts, 1)]
+    leaders = [gl.user for gl in group.leaders]
+    _refuse_double_booking(session, slots, leaders, room, when_field="first_start")
+
+    participant_ids = list(session.scalars(select(Application.person_id).where(
+        Application.group_id == group.id, Application.status == ApplicationStatus.placed).order_by(Application.id)))
+    curriculum = settings["curriculum"]
+    created: list[Meeting] = []
+    for number, start, end in slots:
+        theme = curriculum[number - 1] if number <= len(curriculum) else ""
+        scheduled = create_session(session, {
+            "plugin": KEY, "kind": "group_meeting", "title": meeting_title(group.name, number, theme),
+            "starts_at": start, "ends_at": end, "location": room, "reference": f"vip_group:{group.id}",
+        }, leader_ids=[u.id for u in leaders], participant_ids=participant_ids)
+        meeting = Meeting(group_id=group.id, session_id=scheduled.id, number=number, theme=theme)
+        meeting.session = scheduled
+        session.add(meeting)
+        created.append(meeting)
+    if location is not None and not group.location:
+        group.location = room
+    session.flush()
+    session.expire(group, ["meetings"])
+    audit.record(session, "vip.group.meetings", object_type="vip_group", object_id=group.id,
+                 detail={"meetings": len(created), "every_days": every_days,
+                         "first_start": as_utc(starts[0]).isoformat() if starts else None})
+    return created
+
+
+def _room(location: str | None, errors: dict[str, list[str]]) -> str:
+    """The place a meeting is held, trimmed; a missing or overlong one is noted in ``errors``."""
+    room = (location or "").strip()
+    if not room:
+        errors["location"] = [_("Give the place where the group meets.")]
+    elif len(room) > LOCATION_MAX:
+        errors["location"] = [_("Use at most %(max)s characters.", max=LOCATION_MAX)]
+    return room
+
+
+def _refuse_double_booking(session: Session, slots, leaders, room: str, *, when_field: str,
+                           exclude_session_ids: Iterable[int] = ()) -> None:
+    """Raise a conflict naming each clash when a leader or the room is taken at any of ``slots``."""
+    exclude = list(exclude_session_ids)
+    clashes: dict[str, list[str]] = {}
+    leader_clashes = find_clashes(session, slots, leaders=leaders, location=None, exclude_session_ids=exclude)
+    room_clashes = find_clashes(session, slots, leaders=[], location=room, exclude_session_ids=exclude)
+    if leader_clashes:
+        clashes[when_field] = leader_clashes
+    if room_clashes:
+        clashes["location"] = room_clashes
+    if clashes:
+        raise GroupError(clashes, conflict=True)
+
+
+def reschedule(session: Session, meeting: Meeting, starts_at: datetime | None, location: str | None = None) -> Meeting:
+    """Move one meeting to ``starts_at`` (keeping its length) and, when given, to ``location``;
+    refused like generation when a leader or the room is booked then by another session."""
+    group = meeting.group
+    _group_open(group)
+    scheduled = meeting.session
+    if scheduled.cancelled:
+        raise GroupError({"starts_at": [_("This meeting is cancelled.")]}, conflict=True)
+    errors: dict[str, list[str]] = {}
+    if starts_at is None:
+        errors["starts_at"] = [_("Give the new date and time.")]
+    elif not plausible(starts_at):
+        errors["starts_at"] = [_("Give a date from %(first)s to %(last)s.", first=YEARS[0], last=YEARS[1])]
+    room = _room(location if location is not None else scheduled.location, errors)
+    if errors:
+        raise GroupError(errors)
+    starts_at = as_utc(starts_at)
+    ends_at = starts_at + (as_utc(scheduled.ends_at) - as_utc(scheduled.starts_at))
+    slot = [(meeting.number, starts_at, ends_at)]
+    _refuse_double_booking(session, slot, [sl.user for sl in scheduled.leaders], room, when_field="starts_at",
+                           exclude_session_ids=[scheduled.id])
+    try:
+        update_session(session, scheduled, {"starts_at": starts_at, "ends_at": ends_at, "location": room})
+    except SessionError as exc:
+        raise GroupError(exc.errors) from exc
+    audit.record(session, "vip.meeting.reschedule", object_type="vip_meeting", object_id=meeting.id,
+                 detail={"starts_at": starts_at.isoformat(), "room_changed": not same_room(room, group.location)})
+    return meeting
+
+
+def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceStatus | str | None]) -> list[Attendance]:
+    """Record attendance at a meeting through core (None clears a status); the participants
+    must be the meeting's. Audited without names."""
+    if meeting.session.cancelled:
+        raise GroupError({"attendance": [_("This meeting is cancelled.")]}, conflict=True)
+    try:
+        rows = record_attendance(session, meeting.session, statuses)
+    except SessionError as exc:
+        raise GroupError({"attendance": [_("Record attendance only for the participants of this meeting.")]}) from exc
+    audit.record(session, "vip.meeting.attendance", object_type="vip_meeting", object_id=meeting.id,
+                 detail={"recorded": sum(1 for s in statuses.values() if s),
+                         "cleared": sum(1 for s in statuses.values() if not s)})
+    return rows
+
+
+def _language(person, tenant: Tenant) -> str:
+    """The person's language when the tenant offers it, else the tenant's first language."""
+    offered = [lang for lang in tenant.languages or () if lang in current_app.config.get("SAMVERKA_LANGUAGES", ())]
+    wanted = (person.preferred_language or "").strip().lower()[:2]
+    if wanted in offered:
+        return wanted
+    return offered[0] if offered else current_app.extensions["samverka"].settings.default_language
+
+
+def _address(application: Application) -> str | None:
+    """The applicant's own email, or their contact's when the application says to write to
+    the contact person, guardian or legal representative."""
+    if application.contact_via == ContactVia.self:
+        return (application.person.email or "").strip() or None
+    return (application.contact_email or "").strip() or None
+
+
+def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
+    """The due job: queue one reminder per participant of every meeting that starts within
+    the tenant's ``reminder_hours``, in easy-to-read words and the person's language: when,
+    where, the theme, that coffee or tea is served. It goes to the person, or to their
+    contact when the application says so; never to someone whose VIP consent has ended, who
+    has said they will not come, or who has no address. Each (meeting, person) is queued
+    once (the outbox key ``vip.reminder.<meeting>.<person>``). Returns how many were queued."""
+    now = as_utc(now)
+    settings = current_settings(session)
+    horizon = now + timedelta(hours=settings["reminder_hours"])
+    meetings = list(session.scalars(
+        select(Meeting)
+        .join(ScheduledSession, ScheduledSession.id == Meeting.session_id)
+        .join(Group, Group.id == Meeting.group_id)
+        .where(ScheduledSession.cancelled.is_(False), Group.status != GroupStatus.cancelled,
+               ScheduledSession.starts_at > now, ScheduledSession.starts_at <= horizon)
+        .options(joinedload(Meeting.group),
+                 joinedload(Meeting.session).selectinload(ScheduledSession.attendance),
+                 joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user))
+        .order_by(ScheduledSession.starts_at, Meeting.id)
+    ))
+    if not meetings:
+        return 0
+    applications = {
+        (a.group_id, a.person_id): a for a in session.scalars(
+            select(Application).where(Application.group_id.in_({m.group_id for m in meetings}),
+                                      Application.status == ApplicationStatus.placed)
+            .options(selectinload(Application.person)))
+    }
+    wanted = [(meeting, row) for meeting in meetings for row in meeting.session.attendance
+              if row.status not in NOT_COMING and (meeting.group_id, row.person_id) in applications]
+    keys = {f"vip.reminder.{m.id}.{row.person_id}" for m, row in wanted}
+    sent = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys)))) \
+        if keys else set()
+    zone = tenant_zone(tenant)
+    queued = 0
+    for meeting, row in wanted:
+        key = f"vip.reminder.{meeting.id}.{row.person_id}"
+        application = applications[(meeting.group_id, row.person_id)]
+        person = application.person
+        address = _address(application)
+        if key in sent or person.anonymised_at is not None or not address:
+            continue
+        if not has_consent(session, person, plugin=KEY, on=now.astimezone(zone).date()):
+            continue
+        start, end = local(meeting.session.starts_at, zone), local(meeting.session.ends_at, zone)
+        lang = _language(person, tenant)
+        with force_locale(lang):
+            context = {
+                "lang": lang, "person": person, "to_contact": application.contact_via != ContactVia.self,
+                "day": format_date(start, "full", rebase=False), "starts": format_time(start, "short", rebase=False),
+                "ends": format_time(end, "short", rebase=False), "place": meeting.session.location,
+                "theme": theme_label(meeting.theme), "number": meeting.number,
+                "meetings": settings["meetings_per_course"], "tenant": tenant,
+                "leaders": format_list(sorted(sl.user.name for sl in meeting.session.leaders), locale=lang),
+            }
+            subject = _("Reminder: VIP meeting %(day)s at %(time)s", day=context["day"], time=context["starts"])
+            text = render_template("vip/email/reminder.txt", **context)
+            html = render_template("vip/email/reminder.html", **context)
+        enqueue_email(session, to=address, subject=subject, text=text, html=html, key=key)
+        queued += 1
+    session.flush()
+    return queued
+
+
+def meeting_rows(meetings: Iterable[Meeting], zone: tzinfo) -> list[dict[str, Any]]:
+    """What pages show of each meeting: local start and end, place, theme in the reader's language."""
+    return [{
+        "meeting": m, "starts": local(m.session.starts_at, zone), "ends": local(m.session.ends_at, zone),
+        "location": m.session.location, "theme": theme_label(m.theme), "cancelled": m.session.cancelled,
+    } for m in meetings]

@@ -1,0 +1,467 @@
+"""Offers of places in groups, their answers and expiry, and placing participants without overbooking.
+
+The places of a group are its capacity; a place is taken by a participant (an application
+``placed`` in the group) or held by an open offer. :func:`place` is the one way into a
+group: it locks the group's row, so two confirmations of the last place at the same moment
+are taken one after the other and the second is refused with :class:`GroupFull`.
+
+Locks are always taken in one order (groups by id, then the application, then the offer)
+so two transactions never wait on each other in a circle.
+
+What happens when an offer is not taken:
+
+- Declined: the application is closed (``closed_reason`` "declined"); staff recording the
+  answer may keep it in line instead (``keep_in_line``), for someone who wants a later
+  group. Either way the place is offered to the next in line.
+- Expired (no answer within the tenant's ``offer_days``): the application goes back to
+  waiting, moved to the back of its waitlist (a logged move with the system as mover), so
+  someone who missed a message is not lost but no longer holds up the others; the place is
+  offered to the next in line.
+
+Nobody is offered a place in a group whose offer they declined or let expire before (staff
+may still do so, out of turn, with a reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.audit.services import record
+from core.db import as_utc, current_tenant_id
+from core.jobs.services import enqueue_email
+from core.sessions.models import Attendance, ScheduledSession
+from core.tenants.models import Tenant
+from core.web.strings import N_, label
+from plugins.vip.models import (
+    IN_LINE,
+    Application,
+    ApplicationStatus,
+    ContactVia,
+    Group,
+    GroupStatus,
+    Meeting,
+    Offer,
+    OfferStatus,
+)
+from plugins.vip.services import waitlist
+from plugins.vip.settings import current_settings
+
+#: Groups that take new participants.
+OPEN_GROUPS = (GroupStatus.planned, GroupStatus.running)
+#: The reason logged when an expired offer sends its application to the back of the line.
+EXPIRED_REASON = N_("The offer expired without an answer: moved to the back of the line.")
+#: Why an application closed when its offer was declined.
+DECLINED = "declined"
+
+
+class OfferError(ValueError):
+    """Invalid input for an offer or a placement; ``errors`` maps field name to messages (422)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class OfferConflict(RuntimeError):
+    """The request is fine but the state of things refuses it (409); the message says why."""
+
+
+class GroupFull(OfferConflict):
+    """The group has no free place."""
+
+
+class AlreadyAnswered(OfferConflict):
+    """The offer was answered (or withdrawn) before."""
+
+
+class OfferExpired(OfferConflict):
+    """The time to answer the offer is over."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- places -----------------------------------------------------------------------------
+
+
+def _occupied(session: Session, group_id: int, *, excluding_application: int | None = None) -> int:
+    """Places taken by participants plus places held by open offers (two queries)."""
+    placed = (select(func.count(Application.id))
+              .where(Application.group_id == group_id, Application.status == ApplicationStatus.placed))
+    held = select(func.count(Offer.id)).where(Offer.group_id == group_id, Offer.status == OfferStatus.open)
+    if excluding_application is not None:
+        held = held.where(Offer.application_id != excluding_application)
+    return (session.scalar(placed) or 0) + (session.scalar(held) or 0)
+
+
+def free_places(session: Session, group: Group) -> int:
+    """The group's capacity less its participants and its open offers (never below 0)."""
+    return max(0, group.capacity - _occupied(session, group.id))
+
+
+def places_of(session: Session, groups: Iterable[Group]) -> dict[int, dict[str, int]]:
+    """For each group: ``placed``, ``offered`` (open offers) and ``free`` places (two queries,
+    also for no groups: a page's query count never depends on it)."""
+    groups = list(groups)
+    ids = [g.id for g in groups]
+    placed = dict(session.execute(
+        select(Application.group_id, func.count(Application.id))
+        .where(Application.group_id.in_(ids), Application.status == ApplicationStatus.placed)
+        .group_by(Application.group_id)).all())
+    offered = dict(session.execute(
+        select(Offer.group_id, func.count(Offer.id))
+        .where(Offer.group_id.in_(ids), Offer.status == OfferStatus.open)
+        .group_by(Offer.group_id)).all())
+    return {g.id: {"placed": placed.get(g.id, 0), "offered": offered.get(g.id, 0),
+                   "free": max(0, g.capacity - placed.get(g.id, 0) - offered.get(g.id, 0))} for g in groups}
+
+
+def _lock_groups(session: Session, *group_ids: int) -> dict[int, Group]:
+    """Lock the groups' rows (by id, the one order every lock follows) and read them afresh."""
+    found = {}
+    for group_id in sorted(set(group_ids)):
+        group = session.scalar(select(Group).where(Group.id == group_id).with_for_update()
+                               .execution_options(populate_existing=True))
+        if group is not None:
+            found[group_id] = group
+    return found
+
+
+def _lock_application(session: Session, application_id: int) -> Application:
+    return session.scalars(select(Application).where(Application.id == application_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def _lock_offer(session: Session, offer_id: int) -> Offer:
+    return session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def _check_group_open(group: Group) -> None:
+    if group.status not in OPEN_GROUPS:
+        raise OfferConflict(_("The group is %(status)s. It takes no new participants.",
+                              status=label(group.status).lower()))
+
+
+def _open_offer(session: Session, application_id: int) -> Offer | None:
+    return session.scalar(select(Offer).where(Offer.application_id == application_id,
+                                              Offer.status == OfferStatus.open))
+
+
+def place(session: Session, application: Application, group: Group, *, now: datetime, by_user=None) -> Application:
+    """Give ``application`` a place in ``group``: the only way into a group, never past its capacity.
+
+    Locks the group's row first, so concurrent placements in one group are taken one at a
+    time, then counts the participants and the places promised by open offers to others:
+    when none is left this raises :class:`GroupFull` (nothing is changed). The application
+    must be in line (waiting or offered) and of the group's audience. An open offer of this
+    group to the application is taken as accepted (staff recording it); an open offer of
+    another group is withdrawn and that place offered to the next in line. The participant
+    gets an attendance row for each of the group's meetings that has not started yet.
+    """
+    now = as_utc(now)
+    current = _open_offer(session, application.id)
+    other_group = current.group_id if current is not None and current.group_id != group.id else None
+    locked = _lock_groups(session, group.id, *([other_group] if other_group else []))
+    group = locked[group.id]
+    application = _lock_application(session, application.id)
+    if application.audience != group.audience:
+        raise OfferError({"application_id": [_("The application is for another audience than the group.")]})
+    _check_group_open(group)
+    if application.status == ApplicationStatus.placed:
+        raise OfferConflict(_("The applicant already has a place in a group."))
+    if application.status not in IN_LINE:
+        raise OfferConflict(_("The application is no longer on the waitlist."))
+    if _occupied(session, group.id, excluding_application=application.id) >= group.capacity:
+        raise GroupFull(_("The group is full."))
+
+    current = _open_offer(session, application.id)
+    if current is not None:
+        current = _lock_offer(session, current.id)
+        if current.group_id == group.id:
+            current.status = OfferStatus.accepted
+            current.answered_at = current.answered_at or now
+            current.answered_by = current.answered_by or getattr(by_user, "id", None)
+        else:
+            current.status = OfferStatus.withdrawn
+            current.answered_at = now
+            record(session, "vip.offer.withdraw", object_type="vip_offer", object_id=current.id,
+                   detail={"application_id": application.id, "group_id": current.group_id, "why": "placed_elsewhere"})
+
+    application.status = ApplicationStatus.placed
+    application.group_id = group.id
+    application.placed_at = now
+    sessions = session.scalars(
+        select(Meeting.session_id).join(ScheduledSession, ScheduledSession.id == Meeting.session_id)
+        .where(Meeting.group_id == group.id, ScheduledSession.starts_at > now)).all()
+    expected = set(session.scalars(select(Attendance.session_id).where(
+        Attendance.session_id.in_(sessions), Attendance.person_id == application.person_id))) if sessions else set()
+    session.add_all(Attendance(session_id=s, person_id=application.person_id) for s in sessions if s not in expected)
+    session.flush()
+    record(session, "vip.application.place", object_type="vip_application", object_id=application.id,
+           detail={"group_id": group.id, "meetings": len(sessions)})
+    if current is not None and current.group_id != group.id:
+        offer_next(session, locked[current.group_id], now=now, by_user=by_user)
+    return application
+
+
+# -- offers -----------------------------------------------------------------------------
+
+
+def next_in_line(session: Session, group: Group, limit: int = 1) -> list[Application]:
+    """The first ``limit`` waiting applications of the group's audience, in waitlist order,
+    leaving out those who declined or let expire an offer of this group before."""
+    refused = select(Offer.application_id).where(Offer.group_id == group.id, Offer.status != OfferStatus.open)
+    return list(session.scalars(
+        waitlist.waitlist(group.audience)
+        .where(Application.status == ApplicationStatus.waiting, Application.id.not_in(refused))
+        .limit(limit)))
+
+
+def make_offer(session: Session, application: Application, group: Group, *, now: datetime,
+               out_of_turn_reason: str | None = None, by_user=None) -> Offer:
+    """Offer ``application`` a place in ``group`` and queue the offer email.
+
+    Only for a waiting application of the group's audience, and only while the group has a
+    free place (:class:`GroupFull` otherwise). The application must be next in line for the
+    group (:func:`next_in_line`) unless staff give ``out_of_turn_reason``: it is then moved
+    to the front of the waiting applicants, logged like any move with that reason. The offer
+    stays open for the tenant's ``offer_days``; the email (in the applicant's language where
+    the tenant offers it) goes to the applicant, or to their contact when someone else is
+    contacted, with a link to the public answer page. Only the token's SHA-256 is stored.
+    """
+    now = as_utc(now)
+    group = _lock_groups(session, group.id)[group.id]
+    application = _lock_application(session, application.id)
+    if application.audience != group.audience:
+        raise OfferError({"group_id": [_("This group is for another audience than the application.")]})
+    _check_group_open(group)
+    if application.status == ApplicationStatus.offered:
+        raise OfferConflict(_("The applicant already has an open offer."))
+    if application.status == ApplicationStatus.placed:
+        raise OfferConflict(_("The applicant already has a place in a group."))
+    if application.status != ApplicationStatus.waiting:
+        raise OfferConflict(_("The application is no longer on the waitlist."))
+    if free_places(session, group) < 1:
+        raise GroupFull(_("The group has no free place to offer."))
+
+    first = next_in_line(session, group)
+    out_of_turn = not first or first[0].id != application.id
+    if out_of_turn:
+        if not (out_of_turn_reason or "").strip():
+            raise OfferError({"out_of_turn_reason": [_(
+                "Someone else is next in line for this group. Give the reason for offering the place out of turn.")]})
+        reason = waitlist.clean_reason(out_of_turn_reason, "out_of_turn_reason")
+        where = waitlist.positions(session, application.audience)
+        waiting = session.scalars(waitlist.waitlist(application.audience).with_only_columns(Application.id)
+                                  .where(Application.status == ApplicationStatus.waiting).limit(1)).first()
+        front, current = where[waiting], where[application.id]
+        if front != current:
+            waitlist.move(session, application, front, reason, by_user, now=now)
+        else:  # first of the waiting already, but refused this group before: the decision is still logged
+            waitlist.log_move(session, application, current, current, reason, by_user, now=now)
+
+    token = secrets.token_urlsafe(32)
+    days = current_settings(session)["offer_days"]
+    offer = Offer(application_id=application.id, group_id=group.id, offered_at=now,
+                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=hash_token(token))
+    session.add(offer)
+    application.status = ApplicationStatus.offered
+    session.flush()
+    sent = _send_offer(session, offer, application, group, token, now)
+    record(session, "vip.offer.make", object_type="vip_offer", object_id=offer.id,
+           detail={"application_id": application.id, "group_id": group.id, "out_of_turn": out_of_turn,
+                   "emailed": sent})
+    return offer
+
+
+def offer_next(session: Session, group: Group, *, now: datetime, by_user=None) -> list[Offer]:
+    """Offer each free place of ``group`` to the next in line of its audience; the offers made."""
+    group = _lock_groups(session, group.id)[group.id]
+    if group.status not in OPEN_GROUPS:
+        return []
+    free = free_places(session, group)
+    if free < 1:
+        return []
+    return [make_offer(session, application, group, now=now, by_user=by_user)
+            for application in next_in_line(session, group, free)]
+
+
+def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_link: bool = False,
+           keep_in_line: bool = False, now: datetime) -> Offer:
+    """Record the answer to an open offer: through the link, or by staff on the applicant's word.
+
+    Yes: the applicant gets the place (:func:`place`). No: the application is closed as
+    declined, or, when staff say so with ``keep_in_line``, waits on for a later group; the
+    place goes to the next in line. An offer answered, withdrawn or expired before raises
+    :class:`AlreadyAnswered` or :class:`OfferExpired` and changes nothing.
+    """
+    now = as_utc(now)
+    group = _lock_groups(session, offer.group_id)[offer.group_id]
+    offer = _lock_offer(session, offer.id)
+    if offer.status == OfferStatus.expired or (offer.status == OfferStatus.open and as_utc(offer.expires_at) <= now):
+        raise OfferExpired(_("The time to answer this offer is over."))
+    if offer.status != OfferStatus.open:
+        raise AlreadyAnswered(_("This offer has been answered already."))
+    offer.answered_at = now
+    offer.answered_by = getattr(by_user, "id", None)
+    offer.answered_via_link = via_link
+    application = offer.application
+    if accept:
+        offer.status = OfferStatus.accepted
+        place(session, application, group, now=now, by_user=by_user)
+    else:
+        offer.status = OfferStatus.declined
+        application = _lock_application(session, application.id)
+        if keep_in_line:
+            application.status = ApplicationStatus.waiting
+        else:
+            application.status = ApplicationStatus.closed
+            application.closed_at = now
+            application.closed_reason = DECLINED
+        session.flush()
+        offer_next(session, group, now=now, by_user=by_user)
+    record(session, "vip.offer.answer", object_type="vip_offer", object_id=offer.id,
+           detail={"accepted": accept, "via_link": via_link, "kept_in_line": bool(keep_in_line and not accept)})
+    return offer
+
+
+def withdraw_offers(session: Session, group: Group, *, now: datetime) -> int:
+    """Take back the open offers of ``group`` (it was cancelled, or offered by mistake): each
+    application waits again, keeping its place in line. Returns how many were withdrawn."""
+    now = as_utc(now)
+    group = _lock_groups(session, group.id)[group.id]
+    withdrawn = 0
+    for offer_id in session.scalars(select(Offer.id).where(Offer.group_id == group.id, Offer.status == OfferStatus.open)
+                                    .order_by(Offer.id)).all():
+        offer = _lock_offer(session, offer_id)
+        if offer.status != OfferStatus.open:
+            continue
+        application = _lock_application(session, offer.application_id)
+        offer.status = OfferStatus.withdrawn
+        offer.answered_at = now
+        application.status = ApplicationStatus.waiting
+        record(session, "vip.offer.withdraw", object_type="vip_offer", object_id=offer.id,
+               detail={"application_id": application.id, "group_id": group.id, "why": "group_withdrawn"})
+        withdrawn += 1
+    session.flush()
+    return withdrawn
+
+
+def expire_due_offers(session: Session, tenant: Tenant, now: datetime) -> int:
+    """The due job: expire every open offer past its time, then offer those places on.
+
+    Each expired offer's application goes back to waiting at the back of its waitlist (a
+    move logged with :data:`EXPIRED_REASON` and no user), and each group that lost an offer
+    offers its free places to the next in line. Idempotent: a second run at the same time
+    finds nothing due. Returns how many offers expired. Links in the new offers' emails
+    start with the ``base_url`` setting (SAMVERKA_BASE_URL), since no request names a host.
+    """
+    now = as_utc(now)
+    due = session.execute(select(Offer.id, Offer.group_id).where(
+        Offer.status == OfferStatus.open, Offer.expires_at <= now).order_by(Offer.group_id, Offer.id)).all()
+    expired = 0
+    groups: dict[int, Group] = {}
+    for offer_id, group_id in due:
+        groups.update(_lock_groups(session, group_id))
+        offer = _lock_offer(session, offer_id)
+        if offer.status != OfferStatus.open or as_utc(offer.expires_at) > now:
+            continue
+        offer.status = OfferStatus.expired
+        application = _lock_application(session, offer.application_id)
+        application.status = ApplicationStatus.waiting
+        session.flush()
+        waitlist.move_to_back(session, application, EXPIRED_REASON, now=now)
+        record(session, "vip.offer.expire", object_type="vip_offer", object_id=offer.id,
+               detail={"application_id": application.id, "group_id": group_id})
+        expired += 1
+    for group in groups.values():
+        offer_next(session, group, now=now)
+    session.flush()
+    return expired
+
+
+# -- the offer email and the answer page ------------------------------------------------------
+
+
+def offer_for_token(session: Session, token: str) -> Offer | None:
+    """The offer behind an answer link in the current tenant (whatever its status), or None."""
+    if not token or len(token) > 200:
+        return None
+    return session.scalar(select(Offer).where(Offer.token_hash == hash_token(token)).options(
+        selectinload(Offer.application).selectinload(Application.person),
+        selectinload(Offer.group).selectinload(Group.meetings).selectinload(Meeting.session)))
+
+
+def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
+    """The group's first meeting still to come (not cancelled), or None when none is planned."""
+    now = as_utc(now)
+    upcoming = [m.session for m in group.meetings
+                if m.session is not None and not m.session.cancelled and as_utc(m.session.starts_at) > now]
+    return min(upcoming, key=lambda s: as_utc(s.starts_at), default=None)
+
+
+def recipient(application: Application) -> str | None:
+    """Where the programme writes about the application: the applicant's own email, or their
+    contact's (contact person, guardian, legal representative); None when there is none."""
+    if application.contact_via == ContactVia.self:
+        return application.person.email or None
+    return application.contact_email or None
+
+
+def answer_link(tenant: Tenant, token: str) -> str:
+    """The absolute address of the public answer page for ``token``.
+
+    In a request it is built from the request's host; elsewhere (the due job) from the
+    ``base_url`` setting (SAMVERKA_BASE_URL), which must then be the public address.
+    """
+    if has_request_context():
+        return url_for("vip.offer_answer", tenant=tenant.slug, token=token, _external=True)
+    base = current_app.extensions["samverka"].settings.base_url.rstrip("/")
+    path = current_app.url_map.bind("localhost").build("vip.offer_answer", {"tenant": tenant.slug, "token": token})
+    return base + path
+
+
+def _language(application: Application, tenant: Tenant) -> str:
+    """The applicant's language when the tenant offers it, else the tenant's first language."""
+    offered = [lang for lang in tenant.languages or () if lang in current_app.config.get("SAMVERKA_LANGUAGES", ())]
+    wanted = (application.person.preferred_language or "").strip().lower()[:2]
+    if wanted in offered:
+        return wanted
+    return offered[0] if offered else current_app.extensions["samverka"].settings.default_language
+
+
+def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,
+                now: datetime) -> bool:
+    """Queue the offer email (key ``vip.offer.<id>``); False when there is no address to write to."""
+    to = recipient(application)
+    if to is None:
+        return False
+    tenant = session.get(Tenant, current_tenant_id())
+    group = session.scalars(select(Group).where(Group.id == group.id).options(
+        selectinload(Group.meetings).selectinload(Meeting.session))).one()
+    meeting = first_meeting(group, now)
+    with force_locale(_language(application, tenant)):
+        context = dict(application=application, person=application.person, group=group, meeting=meeting,
+                       place=(meeting.location if meeting else None) or group.location, offer=offer,
+                       tenant=tenant, link=answer_link(tenant, token),
+                       for_contact=application.contact_via != ContactVia.self)
+        subject = (_("%(name)s is offered a place in a VIP group", name=application.person.first_name)
+                   if context["for_contact"] else _("You can get a place in a VIP group"))
+        text = render_template("vip/email/offer.txt", **context)
+        html = render_template("vip/email/offer.html", **context)
+    try:
+        enqueue_email(session, to=to, subject=subject, text=text, html=html, key=f"vip.offer.{offer.id}")
+    except ValueError:  # an address no mail server would take: staff tell them another way
+        return False
+    return True

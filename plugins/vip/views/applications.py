@@ -1,0 +1,192 @@
+"""VIP pages for staff: the applications, one application with its possible duplicates, paper applications."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core.auth.guard import has_permission
+from core.auth.permissions import requires
+from core.db import MAX_ID, db
+from core.pagination import paginate, requested_page
+from core.people import services as people
+from core.people.models import ConsentGiver
+from plugins.vip.models import ApplicationStatus, Channel, ContactVia
+from plugins.vip.services import applications as services
+from plugins.vip.settings import current_settings
+from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.views import bp
+from plugins.vip.views.public import field_anchors, typed_answers
+
+LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
+
+
+def _vault():
+    return current_app.extensions["samverka"].vault
+
+
+def _application_or_404(application_id: int):
+    application = services.get_application(db.session, application_id)
+    if application is None or application.person.anonymised_at is not None:
+        abort(404)
+    return application
+
+
+def _id(raw: str | None) -> int | None:
+    """A posted id, or None for anything that is not one (never an error)."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
+def _filters(settings) -> tuple[dict, dict]:
+    """The list's filters from the query string: (for the query, for the links); anything
+    unknown is ignored rather than refused."""
+    args = request.args
+    query: dict = {}
+    kept: dict = {}
+    if args.get("audience") in settings["audiences"]:
+        query["audience"] = kept["audience"] = args["audience"]
+    if args.get("status") in {s.value for s in ApplicationStatus}:
+        query["status"] = ApplicationStatus(args["status"])
+        kept["status"] = args["status"]
+    if args.get("channel") in {c.value for c in Channel}:
+        query["channel"] = Channel(args["channel"])
+        kept["channel"] = args["channel"]
+    return query, kept
+
+
+@bp.get("/applications/")
+@requires("vip.applications")
+def applications():
+    """Every application, newest first, filtered by audience, status and channel, with a
+    flag on those whose applicant may be registered twice."""
+    settings = current_settings(db.session)
+    query, kept = _filters(settings)
+    page = paginate(db.session, services.applications_query(**query), requested_page(), 50, **kept)
+    flagged = services.duplicate_flags(db.session, page.items)
+    return render_template("vip/applications.html", page=page, flagged=flagged, filters=kept,
+                           audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS,
+                           statuses=list(ApplicationStatus), channels=list(Channel))
+
+
+def _detail(application, *, errors=None, typed=None, status=200):
+    """The application page; the read of the applicant's record is audited."""
+    person = people.open_person(db.session, application.person_id)
+    if person is None:
+        abort(404)
+    db.session.commit()
+    shown = people.shown(person, see_protected=has_permission("core.people.protected"))
+    duplicates = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
+    consent = people.has_consent(db.session, person, plugin="vip")
+    return render_template(
+        "vip/applications_detail.html", application=application, person=person, shown=shown,
+        duplicates=duplicates, has_consent=consent, errors=errors or {}, typed=typed or {},
+        reasons=services.WITHDRAWAL_REASONS, closed_labels=services.CLOSED_REASONS, reason_labels=services.REASON_LABELS,
+        audience_labels=AUDIENCE_LABELS, language_names=LANGUAGE_NAMES,
+        withdrawable=application.status in services.WITHDRAWABLE), status
+
+
+@bp.get("/applications/<int:application_id>")
+@requires("vip.applications")
+def application(application_id: int):
+    return _detail(_application_or_404(application_id))
+
+
+@bp.post("/applications/<int:application_id>/merge")
+@requires("vip.applications")
+def merge_application(application_id: int):
+    """Staff decided the applicant is someone already registered: move the application there."""
+    application = _application_or_404(application_id)
+    typed = typed_answers(request.form)
+    person_id = _id(typed.get("person_id"))
+    person = people.get_person(db.session, person_id) if person_id else None
+    errors = {}
+    if person is None:
+        errors["person_id"] = [_("Choose the person to merge into.")]
+    elif typed.get("confirm") != "yes":
+        errors[f"confirm-{person.id}"] = [_("Tick the box to confirm that this is the same person.")]
+    if not errors:
+        try:
+            services.merge(db.session, application, person, hooks=g.hooks)
+        except services.ApplicationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("The application now belongs to %(name)s.", name=person.display_name), "success")
+            return redirect(url_for("vip.application", application_id=application.id))
+    return _detail(_application_or_404(application_id), errors=errors, typed=typed, status=422)
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@requires("vip.applications")
+def withdraw_application(application_id: int):
+    application = _application_or_404(application_id)
+    typed = typed_answers(request.form)
+    try:
+        services.withdraw(db.session, application, typed.get("reason", ""))
+    except services.ApplicationError as exc:
+        db.session.rollback()
+        return _detail(_application_or_404(application_id), errors=exc.errors, typed=typed, status=422)
+    except services.ApplicationConflict as exc:
+        db.session.rollback()
+        return _detail(_application_or_404(application_id), errors={"reason": [str(exc)]}, typed=typed, status=409)
+    db.session.commit()
+    flash(_("The application is withdrawn."), "success")
+    return redirect(url_for("vip.application", application_id=application.id))
+
+
+def _new_form(settings, typed, errors, duplicates=(), status=200):
+    return render_template(
+        "vip/applications_new.html", typed=typed, errors=errors, duplicates=duplicates, settings=settings,
+        audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS, language_names=LANGUAGE_NAMES,
+        reason_labels=services.REASON_LABELS, anchors=_staff_anchors(settings["audiences"]),
+        contact_vias=list(ContactVia),
+        # Who gave the consent, in the words of who is contacted: "The applicant", "A guardian" ...
+        givers=[(giver.value, ContactVia(giver.value)) for giver in ConsentGiver],
+        national_id_typed=bool((typed.get("national_id") or "").strip())), status
+
+
+def _staff_anchors(audiences) -> list[tuple[str, str]]:
+    """The public form's fields in the paper form's order, with the staff's own fields."""
+    anchors = field_anchors(audiences)
+    return [*anchors[:3], ("national_id_country", "national_id_country"), ("national_id", "national_id"),
+            *anchors[3:], ("applied_on", "applied_on"), ("language", "applicant-language"),
+            ("duplicate_choice", "duplicate_choice-new")]
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@requires("vip.applications")
+def new_application():
+    """A paper application, through the same rules as the public form. Possible duplicates are
+    shown before anything is saved: staff save it as a new person or attach it to one of them."""
+    settings = current_settings(db.session)
+    if request.method == "GET":
+        return _new_form(settings, {"language": g.tenant.languages[0] if g.tenant.languages else ""}, {})
+    typed = typed_answers(request.form)
+    data, errors = services.load_form(services.VipStaffApplicationInSchema(audiences=settings["audiences"]), typed)
+    if data is None:
+        return _new_form(settings, typed, errors, status=422)
+    choice = typed.get("duplicate_choice", "")
+    person = None
+    if _id(choice):
+        person = people.get_person(db.session, _id(choice))
+        if person is None:
+            return _new_form(settings, typed, {"duplicate_choice": [_("Choose one of the people shown.")]},
+                             services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country), 422)
+    elif choice != "new":
+        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country)
+        if duplicates:
+            return _new_form(settings, typed, {}, duplicates, 409)
+    try:
+        application = services.submit_application(db.session, _vault(), data, channel=Channel.paper,
+                                                  country=g.tenant.country, person=person)
+    except services.ApplicationError as exc:
+        db.session.rollback()
+        return _new_form(settings, typed, exc.errors, status=422)
+    db.session.commit()
+    flash(_("The application is saved.") if person is None else
+          _("The application is saved for %(name)s.", name=person.display_name), "success")
+    return redirect(url_for("vip.application", application_id=application.id))

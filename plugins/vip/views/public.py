@@ -1,0 +1,75 @@
+"""VIP pages for the public: the application form, in easy-to-read words, and its thank-you page."""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+
+from core.auth.permissions import public
+from core.db import db
+from core.web.ratelimit import limited
+from plugins.vip.models import Channel
+from plugins.vip.services import applications as services
+from plugins.vip.settings import current_settings
+from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.views import bp
+
+#: Browser-session key saying how the last application from this browser was acknowledged;
+#: the thank-you page reads it, so no personal data travels in its address.
+APPLIED_KEY = "vip_applied"
+
+
+def typed_answers(form) -> dict[str, str]:
+    """What was posted, to show again: every answer as typed, the CSRF token left out."""
+    return {k: v for k, v in form.items() if k != "csrf_token"}
+
+
+def field_anchors(audiences) -> list[tuple[str, str]]:
+    """(field, id of the element to jump to) in the order of the form, for the error summary."""
+    return [
+        ("first_name", "first_name"), ("last_name", "last_name"), ("birth_year", "birth_year"),
+        ("contact_via", "contact_via-self"), ("phone", "phone"), ("email", "email"),
+        ("contact_name", "contact_name"), ("contact_phone", "contact_phone"), ("contact_email", "contact_email"),
+        ("audience", f"audience-{audiences[0]}"), ("taken_before", "taken_before-yes"),
+        ("interpreter_needed", "interpreter_needed-no"), ("interpreter_language", "interpreter_language"),
+        ("needs", "needs"), ("consent", "consent"), ("consent_given_by", "consent_given_by-self"),
+    ]
+
+
+def _render(settings, typed, errors, status=200):
+    return render_template("vip/apply.html", settings=settings, audiences=settings["audiences"], typed=typed,
+                           errors=errors, anchors=field_anchors(settings["audiences"]),
+                           audience_labels=AUDIENCE_LABELS, consent_purpose=services.CONSENT_PURPOSE), status
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@public
+@limited("vip.apply", limit=10, window=600)
+def apply():
+    """The public application form: no login, CSRF-protected, rate-limited, keeps every answer."""
+    settings = current_settings(db.session)
+    if request.method == "GET":
+        return _render(settings, {}, {})
+    typed = typed_answers(request.form)
+    data, errors = services.load_form(services.VipApplicationInSchema(audiences=settings["audiences"]), typed)
+    if data is not None:
+        try:
+            application = services.submit_application(
+                db.session, current_app.extensions["samverka"].vault, data, channel=Channel.web,
+                country=g.tenant.country, language=str(get_locale()))
+        except services.ApplicationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            emailed = services.acknowledgement_recipient(application, application.person) is not None
+            db.session.commit()
+            session[APPLIED_KEY] = "email" if emailed else "no_email"
+            return redirect(url_for("vip.applied"), 303)
+    return _render(settings, typed, errors, 422)
+
+
+@bp.get("/apply/thanks")
+@public
+def applied():
+    """Thank-you page after an application (Post/Redirect/Get): nothing personal in the address."""
+    return render_template("vip/apply_thanks.html", how=session.pop(APPLIED_KEY, None))

@@ -1,0 +1,43 @@
+"""The VIP demo: Eskilstuna gets a finished and a running group, waitlists, outreach and the
+leader courses behind the national register; Huddinge's leaders are trained there."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.auth.models import RoleGrant, User
+from plugins.vip.models import Application, ApplicationStatus, Group, GroupStatus, Offer, Outreach, WaitlistMove
+from plugins.vip.services import groups, register
+
+
+def _load(app, db_session, tenant, in_tenant):
+    registry = app.extensions["samverka"].registry
+    with app.app_context(), in_tenant(tenant):  # as `samverka demo load` runs it
+        registry.call_one("vip", "samverka_demo_data", session=db_session, tenant=tenant)
+        db_session.commit()
+
+
+def test_eskilstuna_demo_runs_the_whole_course(app, db_session, make_tenant, in_tenant):
+    eskilstuna = make_tenant("eskilstuna", plugins={"vip": {"trains_leaders": True}})
+    huddinge = make_tenant("huddinge", plugins={"vip": {}})
+    _load(app, db_session, eskilstuna, in_tenant)
+    _load(app, db_session, huddinge, in_tenant)
+    _load(app, db_session, eskilstuna, in_tenant)  # a second load adds nothing
+
+    with in_tenant(eskilstuna):
+        statuses = dict(db_session.execute(select(Group.name, Group.status)).all())
+        assert sorted(statuses.values()) == [GroupStatus.finished, GroupStatus.running]
+        counts = dict(db_session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+        assert counts[ApplicationStatus.placed] == 11 and counts[ApplicationStatus.waiting] >= 4
+        assert counts[ApplicationStatus.offered] == 1
+        assert db_session.scalar(select(func.count(Offer.id))) == 1
+        assert db_session.scalar(select(func.count(WaitlistMove.id))) == 1
+        assert db_session.scalar(select(func.count(Outreach.id))) == 16
+        finished = db_session.scalar(select(Group).where(Group.status == GroupStatus.finished))
+        done = groups.completion(db_session, finished)
+        assert sorted(completed for _attended, completed in done.values()) == [False] + [True] * 5
+    with in_tenant(huddinge):
+        assert db_session.scalar(select(func.count(Application.id))) == 3
+        staff = db_session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                                   .where(RoleGrant.role == "vip.leader", RoleGrant.tenant_id == huddinge.id)).all()
+        assert len(staff) == 2 and all(register.trained_dates(db_session, staff).values())
