@@ -582,7 +582,7 @@ def test_a_consent_of_another_programme_changes_nothing(submit, app, db_session,
 
 @pytest.fixture
 def staff(client, coordinator, vip_tenant):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/t/{vip_tenant.slug}/vip"
 
 
@@ -640,7 +640,7 @@ def test_the_list_runs_a_constant_number_of_queries(staff, submit, query_counter
 
 def test_the_pages_need_the_applications_permission(client, make_user, vip_tenant, submit):
     application = submit()
-    login(client, make_user(("vip.leader", vip_tenant)))
+    login(client, make_user(("vip.leader", vip_tenant)), language="en")
     base = f"/t/{vip_tenant.slug}/vip"
     for path in ("/applications/", f"/applications/{application.id}", "/applications/new"):
         assert client.get(base + path).status_code == 403

@@ -106,10 +106,7 @@ def reload(db_session, tenant, group_id):
 
 def login_en(client, user):
     """Sign in and read the pages in English (the tenant's first language is Swedish)."""
-    login(client, user)
-    with client.session_transaction() as session:
-        session["language"] = "en"
-    return client
+    return login(client, user, language="en")
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def test_coverage_is_one_query(record, vip_tenant, db_session, in_tenant, query_
 
 @pytest.fixture
 def pages(client, coordinator, vip_tenant):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/t/{vip_tenant.slug}/vip/outreach"
 
 
@@ -319,7 +319,7 @@ def test_this_tenants_row_is_found(pages, record):
 
 
 def test_a_group_leader_sees_no_outreach(client, make_user, vip_tenant):
-    login(client, make_user(("vip.leader", vip_tenant)))
+    login(client, make_user(("vip.leader", vip_tenant)), language="en")
     assert client.get(f"/t/{vip_tenant.slug}/vip/outreach/").status_code == 403
     assert client.get(f"/api/v1/t/{vip_tenant.slug}/vip/outreach").status_code == 403
     assert client.get(f"/api/v1/t/{vip_tenant.slug}/vip/outreach/coverage").status_code == 200
@@ -327,7 +327,7 @@ def test_a_group_leader_sees_no_outreach(client, make_user, vip_tenant):
 
 def test_the_pages_need_the_plugin_on(client, make_tenant, make_user):
     tenant = make_tenant()
-    login(client, make_user(("coordinator", tenant)))
+    login(client, make_user(("coordinator", tenant)), language="en")
     assert client.get(f"/t/{tenant.slug}/vip/outreach/").status_code == 404
 
 
@@ -336,7 +336,7 @@ def test_the_pages_need_the_plugin_on(client, make_tenant, make_user):
 
 @pytest.fixture
 def api(client, coordinator, vip_tenant):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/api/v1/t/{vip_tenant.slug}/vip/outreach"
 
 
@@ -426,6 +426,6 @@ def test_an_anonymised_persons_row_counts_but_is_not_listed(record, db_session, 
         people.erase_person(db_session, hooks, person, anonymise=True)
         db_session.commit()
         assert services.coverage(db_session) == (1, 2)
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     listing = client.get(f"/api/v1/t/{vip_tenant.slug}/vip/outreach").json
     assert [i["person"]["first_name"] for i in listing["items"]] == ["Bo"]

@@ -256,7 +256,7 @@ def test_another_tenants_people_are_not_reused(run_import, make_person, make_vip
 
 @pytest.fixture
 def pages(client, coordinator, vip_tenant):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/t/{vip_tenant.slug}/vip/outreach"
 
 
@@ -312,7 +312,7 @@ def test_the_template_download(pages):
 
 @pytest.fixture
 def api(client, coordinator, vip_tenant):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/api/v1/t/{vip_tenant.slug}/vip/outreach/import"
 
 
@@ -361,7 +361,7 @@ def test_api_multipart_without_the_file_field(api):
 
 
 def test_api_import_needs_the_outreach_permission(client, make_user, vip_tenant):
-    login(client, make_user(("vip.leader", vip_tenant)))
+    login(client, make_user(("vip.leader", vip_tenant)), language="en")
     response = client.post(f"/api/v1/t/{vip_tenant.slug}/vip/outreach/import", data=b"x", content_type="text/csv")
     assert response.status_code == 403
 

@@ -80,10 +80,7 @@ def working_in(app, tenant):
 
 def login_en(client, user):
     """Sign in and read the pages in English (a VIP tenant's first language is Swedish)."""
-    login(client, user)
-    with client.session_transaction() as session:
-        session["language"] = "en"
-    return client
+    return login(client, user, language="en")
 
 
 def line(db_session, tenant, audience="women") -> list[int]:

@@ -16,7 +16,7 @@ from tests.plugins.vip.test_waitlist import NOW, apply, audit_events, line, make
 
 @pytest.fixture
 def api(client, vip_tenant, coordinator):
-    login(client, coordinator)
+    login(client, coordinator, language="en")
     return client, f"/api/v1/t/{vip_tenant.slug}/vip"
 
 
@@ -214,7 +214,7 @@ def test_placing_in_a_group_of_another_audience_is_422(api, applicants, db_sessi
 
 
 def test_a_leader_reads_but_cannot_change_the_waitlist(client, applicants, db_session, make_user, vip_tenant):
-    login(client, make_user(("vip.leader", vip_tenant)))
+    login(client, make_user(("vip.leader", vip_tenant)), language="en")
     base = f"/api/v1/t/{vip_tenant.slug}/vip"
     group = make_group(db_session, vip_tenant)
     assert client.get(f"{base}/waitlists/women").status_code == 200
