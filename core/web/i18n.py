@@ -35,6 +35,7 @@ def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = (
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(["translations", *(str(p) for p in plugin_catalogs)])
     app.config["SAMVERKA_LANGUAGES"] = supported
+
     def select_timezone() -> str | None:
         """Dates and times on a tenant's pages (the ``datetimeformat`` filters) in its clock."""
         tenant = g.get("tenant") if has_request_context() else None

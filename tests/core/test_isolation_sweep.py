@@ -216,7 +216,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("vip.group_meetings", "POST"): ("form", lambda w: {"first_date": _later(60).date().isoformat(),
                                                         "first_time": "13:00", "every_days": "7",
                                                         "location": "Room 9"}),
-    ("vip.meeting", "POST"): ("form", lambda w: {f"status-{w.participant_id}": "present"}),
+    ("vip.record_attendance", "POST"): ("form", lambda w: {f"status-{w.participant_id}": "present"}),
     ("vip.meeting_move", "POST"): ("form", lambda w: {"date": _later(45).date().isoformat(), "time": "10:00",
                                                       "location": "Room 9"}),
     ("vip.outreach_new", "POST"): ("form", lambda w: {"first_name": "Nora", "last_name": "Berg",

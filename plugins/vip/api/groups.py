@@ -10,10 +10,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from core.auth.permissions import requires
-from core.db import MAX_ID, db
+from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people.models import Person
-from core.sessions.schemas import AttendanceInSchema, AttendanceSchema
+from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
@@ -24,7 +24,6 @@ from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX, GroupError
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
-ID = validate.Range(min=1, max=MAX_ID)
 
 
 class VipLeaderSchema(Schema):

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
-from core.db import MAX_ID, db, utcnow
+from core.db import db, utcnow
 from core.pagination import Page, PageArgsSchema, page_schema, paginate
+from core.sessions.schemas import ID
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
@@ -19,7 +20,6 @@ from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistM
 from plugins.vip.services import offers, waitlist
 from plugins.vip.settings import current_settings
 
-ID = validate.Range(min=1, max=MAX_ID)
 
 
 class VipOfferSchema(Schema):

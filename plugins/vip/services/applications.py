@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
 from core.db import MAX_ID, current_tenant_id, utcnow
-from core.jobs.services import enqueue_email
 from core.people import services as people
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.vault import Vault
@@ -31,10 +30,12 @@ from plugins.vip.models import (
     ApplicationStatus,
     Channel,
     ContactVia,
+    Group,
     Meeting,
     OfferStatus,
     Outreach,
 )
+from plugins.vip.services import letters, offers
 from plugins.vip.services.ranking import initial_rank
 from plugins.vip.settings import AUDIENCES, KEY, current_settings
 
@@ -441,15 +442,8 @@ def _consent_purpose(language: str) -> str:
         return _(CONSENT_PURPOSE)
 
 
-def acknowledgement_recipient(application: Application, person: Person) -> str | None:
-    """Who the acknowledgement goes to: the applicant, or the contact acting for them."""
-    if application.contact_via is ContactVia.self:
-        return person.email or None
-    return application.contact_email or None
-
-
 def _acknowledge(session: Session, application: Application, person: Person, language: str) -> None:
-    to = acknowledgement_recipient(application, person)
+    to = letters.recipient(application, person)
     if not to:
         return  # no email address: staff contact the applicant another way
     tenant = _tenant(session)
@@ -460,10 +454,7 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
             _("We have got your application for VIP")
         text = render_template("vip/email/acknowledgement.txt", **context)
         html = render_template("vip/email/acknowledgement.html", lang=language, subject=subject, **context)
-    try:
-        enqueue_email(session, to=to, subject=subject, text=text, html=html, key=f"vip.ack.{application.id}")
-    except ValueError:
-        return  # an address on file that is not an email address: no email, no error
+    letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.ack.{application.id}")
 
 
 # --------------------------------------------------------------------------- reading
@@ -681,6 +672,7 @@ def merge(session: Session, application: Application, into_person: Person, *,
         app.person = into_person
         app.created_person = False
     _merge_outreach(session, old, into_person)
+    _move_attendance(session, old, into_person)
     _copy_consents(session, old, into_person)
     session.flush()
     closed = _close_repeated(session, into_person)
@@ -717,6 +709,22 @@ def _merge_outreach(session: Session, old: Person, into: Person) -> None:
     if source.note and source.note != target.note:
         target.note = "; ".join(filter(None, [target.note, source.note]))[:500]
     session.delete(source)
+
+
+def _move_attendance(session: Session, old: Person, into: Person) -> None:
+    """Where the person was expected at VIP meetings (and whether they came) goes with their
+    place; a meeting both records were expected at keeps the record already there."""
+    vip_sessions = select(Meeting.session_id)
+    rows = list(session.scalars(select(Attendance).where(
+        Attendance.person_id.in_([old.id, into.id]), Attendance.session_id.in_(vip_sessions))))
+    kept = {row.session_id for row in rows if row.person_id == into.id}
+    for row in rows:
+        if row.person_id != old.id:
+            continue
+        if row.session_id in kept:
+            session.delete(row)
+        else:
+            row.person_id = into.id
 
 
 def _copy_consents(session: Session, old: Person, into: Person) -> None:
@@ -770,7 +778,10 @@ def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks | N
 
 # --------------------------------------------------------------------------- ending
 
-def _close(application: Application, status: ApplicationStatus, reason: str, now: datetime) -> None:
+def _close(application: Application, status: ApplicationStatus, reason: str, now: datetime) -> set[int]:
+    """End the application; returns the groups whose place it held (an open offer, or a
+    place in a group), so the caller can offer them on."""
+    freed = {application.group_id} if application.status is ApplicationStatus.placed and application.group_id else set()
     application.status = status
     application.closed_at = now
     application.closed_reason = reason
@@ -779,6 +790,14 @@ def _close(application: Application, status: ApplicationStatus, reason: str, now
             offer.status = OfferStatus.withdrawn
             offer.answered_at = now
             offer.token_hash = None
+            freed.add(offer.group_id)
+    return freed
+
+
+def _offer_on(session: Session, group_ids: Iterable[int], now: datetime) -> None:
+    """A place given up goes to the next in line, as when an offer expires."""
+    for group in session.scalars(select(Group).where(Group.id.in_(set(group_ids))).order_by(Group.id)):
+        offers.offer_next(session, group, now=now)
 
 
 #: Statuses an application can be withdrawn from: in line, or placed before it ends.
@@ -796,12 +815,13 @@ def withdraw(session: Session, application: Application, reason: str) -> Applica
         raise ApplicationConflict(_("The application has already ended."))
     was = application.status
     now = utcnow()
-    _close(application, ApplicationStatus.withdrawn, reason, now)
+    freed = _close(application, ApplicationStatus.withdrawn, reason, now)
     if was is ApplicationStatus.placed and application.group_id is not None:
         _leave_future_meetings(session, application, now)
     session.flush()
     audit.record(session, "vip.application.withdraw", object_type="vip_application", object_id=application.id,
                  detail={"reason": reason, "was": was.value})
+    _offer_on(session, freed, now)
     return application
 
 
@@ -822,14 +842,15 @@ def consent_withdrawn(session: Session, person: Person, consent: Consent) -> Non
     if any(c.id != consent.id and c.plugin == KEY and c.withdrawn_on is None for c in person.consents):
         return
     now = utcnow()
-    closed = []
+    closed, freed = [], set()
     for application in session.scalars(select(Application).where(
             Application.person_id == person.id, Application.status.in_(IN_LINE))
             .options(selectinload(Application.offers))):
-        _close(application, ApplicationStatus.closed, "consent_withdrawn", now)
+        freed |= _close(application, ApplicationStatus.closed, "consent_withdrawn", now)
         closed.append(application.id)
     if closed:
         session.flush()
         audit.record(session, "vip.application.consent_withdrawn", object_type="person", object_id=person.id,
                      detail={"applications": sorted(closed)})
+        _offer_on(session, freed, now)
 

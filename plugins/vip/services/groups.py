@@ -297,8 +297,10 @@ def _cancellable(group: Group) -> bool:
 
 def cancel_group(session: Session, group: Group, *, now: datetime | None = None) -> Group:
     """Cancel a group: its open offers of places are withdrawn (services/offers.py, which locks
-    the group's row, so no place is taken meanwhile) and its meetings not yet started are
-    cancelled in core. A finished group cannot be cancelled; cancelling twice changes nothing."""
+    the group's row, so no place is taken meanwhile), its participants wait again in their
+    old place in line (the course they were promised is not held), and its meetings not yet
+    started are cancelled in core. A finished group cannot be cancelled; cancelling twice
+    changes nothing."""
     from plugins.vip.services.offers import withdraw_offers
 
     now = as_utc(now or utcnow())
@@ -308,12 +310,19 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     if not _cancellable(group):  # read afresh under the lock: cancelled meanwhile by someone else
         return group
     group.status = GroupStatus.cancelled
+    back_in_line = list(session.scalars(select(Application).where(
+        Application.group_id == group.id, Application.status == ApplicationStatus.placed)))
+    for application in back_in_line:
+        application.status, application.group_id, application.placed_at = ApplicationStatus.waiting, None, None
     future = _future_sessions(group, now)
     for scheduled in future:
         update_session(session, scheduled, {"cancelled": True})
     session.flush()
     audit.record(session, "vip.group.cancel", object_type="vip_group", object_id=group.id,
                  detail={"meetings_cancelled": len(future), "offers_withdrawn": withdrawn})
+    for application in back_in_line:
+        audit.record(session, "vip.application.back_in_line", object_type="vip_application",
+                     object_id=application.id, detail={"group_id": group.id, "why": "group_cancelled"})
     return group
 
 

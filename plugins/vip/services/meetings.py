@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, text
@@ -19,12 +19,12 @@ from core.audit import services as audit
 from core.auth.models import User
 from core.db import as_utc, current_tenant_id
 from core.jobs.models import OutboxMessage
-from core.jobs.services import enqueue_email
 from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import SessionError, create_session, record_attendance, update_session
 from core.tenants.models import Tenant
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
+from plugins.vip.services import letters
 from plugins.vip.services.groups import LOCATION_MAX, GroupError
 from plugins.vip.settings import DEFAULT_CURRICULUM, KEY, current_settings
 
@@ -307,23 +307,6 @@ def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceSta
     return rows
 
 
-def _language(person, tenant: Tenant) -> str:
-    """The person's language when the tenant offers it, else the tenant's first language."""
-    offered = [lang for lang in tenant.languages or () if lang in current_app.config.get("SAMVERKA_LANGUAGES", ())]
-    wanted = (person.preferred_language or "").strip().lower()[:2]
-    if wanted in offered:
-        return wanted
-    return offered[0] if offered else current_app.extensions["samverka"].settings.default_language
-
-
-def _address(application: Application) -> str | None:
-    """The applicant's own email, or their contact's when the application says to write to
-    the contact person, guardian or legal representative."""
-    if application.contact_via == ContactVia.self:
-        return (application.person.email or "").strip() or None
-    return (application.contact_email or "").strip() or None
-
-
 def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
     """The due job: queue one reminder per participant of every meeting that starts within
     the tenant's ``reminder_hours``, in easy-to-read words and the person's language: when,
@@ -364,13 +347,13 @@ def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
         key = f"vip.reminder.{meeting.id}.{row.person_id}"
         application = applications[(meeting.group_id, row.person_id)]
         person = application.person
-        address = _address(application)
+        address = letters.recipient(application)
         if key in sent or person.anonymised_at is not None or not address:
             continue
         if not has_consent(session, person, plugin=KEY, on=now.astimezone(zone).date()):
             continue
         start, end = local(meeting.session.starts_at, zone), local(meeting.session.ends_at, zone)
-        lang = _language(person, tenant)
+        lang = letters.language(person, tenant)
         with force_locale(lang):
             context = {
                 "lang": lang, "person": person, "to_contact": application.contact_via != ContactVia.self,
@@ -383,8 +366,7 @@ def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
             subject = _("Reminder: VIP meeting %(day)s at %(time)s", day=context["day"], time=context["starts"])
             text = render_template("vip/email/reminder.txt", **context)
             html = render_template("vip/email/reminder.html", **context)
-        enqueue_email(session, to=address, subject=subject, text=text, html=html, key=key)
-        queued += 1
+        queued += letters.queue(session, to=address, subject=subject, text=text, html=html, key=key)
     session.flush()
     return queued
 

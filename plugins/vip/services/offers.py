@@ -24,7 +24,6 @@ may still do so, out of turn, with a reason).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -37,8 +36,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.audit.services import record
 from core.db import as_utc, current_tenant_id
-from core.jobs.services import enqueue_email
 from core.sessions.models import Attendance, ScheduledSession
+from core.sessions.services import hash_token
 from core.tenants.models import Tenant
 from core.web.strings import N_, label
 from plugins.vip.models import (
@@ -52,7 +51,7 @@ from plugins.vip.models import (
     Offer,
     OfferStatus,
 )
-from plugins.vip.services import waitlist
+from plugins.vip.services import letters, waitlist
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -85,10 +84,6 @@ class AlreadyAnswered(OfferConflict):
 
 class OfferExpired(OfferConflict):
     """The time to answer the offer is over."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # -- places -----------------------------------------------------------------------------
@@ -221,7 +216,8 @@ def place(session: Session, application: Application, group: Group, *, now: date
 def next_in_line(session: Session, group: Group, limit: int = 1) -> list[Application]:
     """The first ``limit`` waiting applications of the group's audience, in waitlist order,
     leaving out those who declined or let expire an offer of this group before."""
-    refused = select(Offer.application_id).where(Offer.group_id == group.id, Offer.status != OfferStatus.open)
+    refused = select(Offer.application_id).where(
+        Offer.group_id == group.id, Offer.status.in_((OfferStatus.declined, OfferStatus.expired)))
     return list(session.scalars(
         waitlist.waitlist(group.audience)
         .where(Application.status == ApplicationStatus.waiting, Application.id.not_in(refused))
@@ -411,14 +407,6 @@ def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
     return min(upcoming, key=lambda s: as_utc(s.starts_at), default=None)
 
 
-def recipient(application: Application) -> str | None:
-    """Where the programme writes about the application: the applicant's own email, or their
-    contact's (contact person, guardian, legal representative); None when there is none."""
-    if application.contact_via == ContactVia.self:
-        return application.person.email or None
-    return application.contact_email or None
-
-
 def answer_link(tenant: Tenant, token: str) -> str:
     """The absolute address of the public answer page for ``token``.
 
@@ -432,26 +420,17 @@ def answer_link(tenant: Tenant, token: str) -> str:
     return base + path
 
 
-def _language(application: Application, tenant: Tenant) -> str:
-    """The applicant's language when the tenant offers it, else the tenant's first language."""
-    offered = [lang for lang in tenant.languages or () if lang in current_app.config.get("SAMVERKA_LANGUAGES", ())]
-    wanted = (application.person.preferred_language or "").strip().lower()[:2]
-    if wanted in offered:
-        return wanted
-    return offered[0] if offered else current_app.extensions["samverka"].settings.default_language
-
-
 def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,
                 now: datetime) -> bool:
     """Queue the offer email (key ``vip.offer.<id>``); False when there is no address to write to."""
-    to = recipient(application)
+    to = letters.recipient(application)
     if to is None:
         return False
     tenant = session.get(Tenant, current_tenant_id())
     group = session.scalars(select(Group).where(Group.id == group.id).options(
         selectinload(Group.meetings).selectinload(Meeting.session))).one()
     meeting = first_meeting(group, now)
-    with force_locale(_language(application, tenant)):
+    with force_locale(letters.language(application.person, tenant)):
         context = dict(application=application, person=application.person, group=group, meeting=meeting,
                        place=(meeting.location if meeting else None) or group.location, offer=offer,
                        tenant=tenant, link=answer_link(tenant, token),
@@ -460,8 +439,4 @@ def _send_offer(session: Session, offer: Offer, application: Application, group:
                    if context["for_contact"] else _("You can get a place in a VIP group"))
         text = render_template("vip/email/offer.txt", **context)
         html = render_template("vip/email/offer.html", **context)
-    try:
-        enqueue_email(session, to=to, subject=subject, text=text, html=html, key=f"vip.offer.{offer.id}")
-    except ValueError:  # an address no mail server would take: staff tell them another way
-        return False
-    return True
+    return letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.offer.{offer.id}")

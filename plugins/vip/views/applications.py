@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from core.auth.guard import has_permission
 from core.auth.permissions import requires
-from core.db import MAX_ID, db
+from core.db import db
 from core.pagination import paginate, requested_page
 from core.people import services as people
 from core.people.models import ConsentGiver
@@ -15,7 +15,7 @@ from plugins.vip.models import ApplicationStatus, Channel, ContactVia
 from plugins.vip.services import applications as services
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
-from plugins.vip.views import bp
+from plugins.vip.views import bp, posted_id
 from plugins.vip.views.public import field_anchors, typed_answers
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
@@ -30,14 +30,6 @@ def _application_or_404(application_id: int):
     if application is None or application.person.anonymised_at is not None:
         abort(404)
     return application
-
-
-def _id(raw: str | None) -> int | None:
-    """A posted id, or None for anything that is not one (never an error)."""
-    raw = (raw or "").strip()
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-        return int(raw)
-    return None
 
 
 def _filters(settings) -> tuple[dict, dict]:
@@ -100,7 +92,7 @@ def merge_application(application_id: int):
     """Staff decided the applicant is someone already registered: move the application there."""
     application = _application_or_404(application_id)
     typed = typed_answers(request.form)
-    person_id = _id(typed.get("person_id"))
+    person_id = posted_id(typed.get("person_id"))
     person = people.get_person(db.session, person_id) if person_id else None
     errors = {}
     if person is None:
@@ -140,7 +132,7 @@ def withdraw_application(application_id: int):
 
 def _new_form(settings, typed, errors, duplicates=(), status=200):
     return render_template(
-        "vip/applications_new.html", typed=typed, errors=errors, duplicates=duplicates, settings=settings,
+        "vip/applications_new.html", typed=typed, errors=errors, duplicates=duplicates,
         audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS, language_names=LANGUAGE_NAMES,
         reason_labels=services.REASON_LABELS, anchors=_staff_anchors(settings["audiences"]),
         contact_vias=list(ContactVia),
@@ -171,8 +163,8 @@ def new_application():
         return _new_form(settings, typed, errors, status=422)
     choice = typed.get("duplicate_choice", "")
     person = None
-    if _id(choice):
-        person = people.get_person(db.session, _id(choice))
+    if chosen := posted_id(choice):
+        person = people.get_person(db.session, chosen)
         if person is None:
             return _new_form(settings, typed, {"duplicate_choice": [_("Choose one of the people shown.")]},
                              services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country), 422)

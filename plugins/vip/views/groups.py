@@ -144,7 +144,7 @@ def _group_page(group, *, typed: dict | None = None, errors: dict | None = None,
         typed = {"first_date": "", "first_time": "", "every_days": "7", "location": group.location or "",
                  "skip_dates": ""}
     return render_template(
-        "vip/group.html", group=group, members=members, done=done, trained=trained, zone=zone,
+        "vip/group.html", group=group, members=members, done=done, trained=trained,
         meetings=meeting_services.meeting_rows(group.meetings, zone), typed=typed, errors=errors or {},
         cancel_error=cancel_error, settings=settings,
         audience=_(AUDIENCE_LABELS.get(group.audience, group.audience)),
@@ -225,16 +225,19 @@ def _meeting_page(meeting, *, typed: dict, errors: dict, status: int = 200):
     ), status
 
 
-@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@bp.get("/meetings/<int:meeting_id>")
 @requires("vip.view")
 def meeting(meeting_id: int):
     """A meeting's attendance; those who may record it (vip.attendance) save everyone's at once."""
     meeting = _meeting_or_404(meeting_id)
-    if request.method == "GET":
-        typed = {str(a.person_id): a.status.value if a.status else "" for a in meeting.session.attendance}
-        return _meeting_page(meeting, typed=typed, errors={})
-    if not has_permission("vip.attendance"):
-        abort(403)
+    typed = {str(a.person_id): a.status.value if a.status else "" for a in meeting.session.attendance}
+    return _meeting_page(meeting, typed=typed, errors={})
+
+
+@bp.post("/meetings/<int:meeting_id>")
+@requires("vip.attendance")
+def record_attendance(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
     typed, errors, statuses = {}, {}, {}
     for row in meeting.session.attendance:
         value = request.form.get(f"status-{row.person_id}", "")
@@ -290,5 +293,5 @@ def _move_page(meeting, typed: dict, errors: dict, status: int = 200):
     return render_template(
         "vip/meeting_move.html", meeting=meeting, typed=typed, errors=errors,
         starts=meeting_services.local(meeting.session.starts_at, zone),
-        ends=meeting_services.local(meeting.session.ends_at, zone), theme=meeting_services.theme_label(meeting.theme),
+        ends=meeting_services.local(meeting.session.ends_at, zone),
     ), status

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import services as audit
 from core.auth.guard import has_permission
 from core.auth.permissions import requires
-from core.db import MAX_ID, db
+from core.db import db
 from core.pagination import requested_page
 from core.people import services as people
 from plugins.vip.services import outreach as services
-from plugins.vip.views import bp
+from plugins.vip.views import bp, posted_id
 
 STATUS_LABELS = {
     services.NOT_INFORMED: lazy_gettext("Not yet informed"),
@@ -58,7 +58,7 @@ def _form_input(form, keys) -> tuple[dict, dict]:
             if data[key] is None:
                 errors[key] = [_("Write the year with four digits.")]
         elif key == "person_id":
-            data[key] = int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+            data[key] = posted_id(raw)
             if data[key] is None:
                 errors[key] = [_("There is no such person.")]
         else:
@@ -105,7 +105,8 @@ def outreach_new():
         person = None
         raw = request.args.get("person_id", "")
         if raw:
-            person = _chosen_person(int(raw)) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+            person_id = posted_id(raw)
+            person = _chosen_person(person_id) if person_id else None
             if person is None:
                 abort(404)
         return _new_form({}, {}, person=person)
@@ -158,6 +159,8 @@ def outreach_edit(outreach_id: int):
             return redirect(url_for("vip.outreach"))
     db.session.rollback()
     row = services.get(db.session, outreach_id)
+    if row is None:  # erased while the form was being checked
+        abort(404)
     return render_template("vip/outreach_form.html", outreach=row, person=row.person, typed=_typed(request.form),
                            errors=errors), 422
 

@@ -10,6 +10,7 @@ from core.db import db
 from core.web.ratelimit import limited
 from plugins.vip.models import Channel
 from plugins.vip.services import applications as services
+from plugins.vip.services import letters
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp
@@ -61,7 +62,7 @@ def apply():
             db.session.rollback()
             errors = exc.errors
         else:
-            emailed = services.acknowledgement_recipient(application, application.person) is not None
+            emailed = letters.recipient(application) is not None
             db.session.commit()
             session[APPLIED_KEY] = "email" if emailed else "no_email"
             return redirect(url_for("vip.applied"), 303)

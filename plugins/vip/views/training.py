@@ -64,7 +64,7 @@ def _typed(form) -> dict:
 def training():
     _training_tenant()
     page = paginate(db.session, services.courses(), requested_page(), 50)
-    return render_template("vip/training.html", page=page, today=date.today())
+    return render_template("vip/training.html", page=page)
 
 
 @bp.route("/training/courses/new", methods=["GET", "POST"])

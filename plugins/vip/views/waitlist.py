@@ -9,14 +9,14 @@ from sqlalchemy.orm import selectinload
 
 from core.auth.models import User
 from core.auth.permissions import public, requires
-from core.db import MAX_ID, db, utcnow
+from core.db import db, utcnow
 from core.pagination import paginate, requested_page
 from core.web.ratelimit import limited
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
-from plugins.vip.services import offers, waitlist
+from plugins.vip.services import letters, offers, waitlist
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
-from plugins.vip.views import bp
+from plugins.vip.views import bp, posted_id
 
 #: Rows on one page of a waitlist.
 PER_PAGE = 100
@@ -142,8 +142,8 @@ def waitlist_offer(application_id: int):
     if request.method == "GET":
         return _offer_page(application, {}, {})
     typed = {k: request.form.get(k, "") for k in ("group_id", "out_of_turn_reason", "action")}
-    group_id = _whole_number(typed["group_id"])
-    group = _group(group_id) if group_id and 0 < group_id <= MAX_ID else None
+    group_id = posted_id(typed["group_id"])
+    group = _group(group_id) if group_id else None
     if group is None:
         return _offer_page(application, typed, {"group_id": [_("Choose a group.")]}, status=422)
     placing = typed["action"] == "place"
@@ -163,7 +163,7 @@ def waitlist_offer(application_id: int):
     name = application.person.display_name
     if placing:
         flash(_("%(name)s has a place in %(group)s.", name=name, group=group.name), "success")
-    elif offers.recipient(application):
+    elif letters.recipient(application):
         flash(_("%(name)s is offered a place in %(group)s. The offer was sent by email.", name=name,
                 group=group.name), "success")
     else:
@@ -199,8 +199,7 @@ def _offer_or_404(offer_id: int) -> Offer:
 def _record_page(offer: Offer, typed: dict, errors: dict, problem: str | None = None, status: int = 200):
     users = _users([offer.answered_by] if offer.answered_by else [])
     return render_template("vip/offer_record.html", offer=offer, typed=typed, errors=errors, problem=problem,
-                           answered_by=users.get(offer.answered_by), is_open=offer.status == OfferStatus.open,
-                           labels=AUDIENCE_LABELS), status
+                           answered_by=users.get(offer.answered_by), is_open=offer.status == OfferStatus.open), status
 
 
 @bp.route("/waitlist/offers/<int:offer_id>", methods=["GET", "POST"])

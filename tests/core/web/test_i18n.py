@@ -168,6 +168,34 @@ def test_core_navigation_labels_and_enum_values_are_in_the_catalogs(app):
         assert set(LABELS[enum].values()) <= msgids
 
 
+def test_a_plugin_enum_must_label_every_member():
+    from enum import Enum
+
+    from core.web.strings import register_labels
+
+    class Colour(str, Enum):
+        red = "red"
+        blue = "blue"
+
+    with pytest.raises(ValueError, match="blue"):
+        register_labels(Colour, {Colour.red: "Red"})
+
+
+def test_times_on_a_tenants_pages_are_in_its_clock(app, make_tenant):
+    from flask import g
+    from flask_babel import format_datetime
+
+    winter, summer = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc), datetime(2026, 7, 15, 12, 0, tzinfo=timezone.utc)
+    for country, local_winter, local_summer in (("SE", "13:00", "14:00"), ("FI", "14:00", "15:00"), ("NO", "13:00", "14:00")):
+        tenant = make_tenant(country=country)
+        with app.test_request_context():
+            g.tenant = tenant
+            assert format_datetime(winter, "HH:mm") == local_winter
+            assert format_datetime(summer, "HH:mm") == local_summer
+    with app.test_request_context():  # outside a tenant: the server's clock, UTC
+        assert format_datetime(winter, "HH:mm") == "12:00"
+
+
 def test_enum_labels_follow_the_language(app):
     with app.test_request_context():
         assert label(AttendanceStatus.absent_with_notice) == "Absent with notice"

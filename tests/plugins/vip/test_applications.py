@@ -30,6 +30,7 @@ from plugins.vip.models import (
     Outreach,
 )
 from plugins.vip.services import applications as services
+from plugins.vip.services import offers
 from plugins.vip.services.ranking import initial_rank
 from tests.fixtures.app import login
 
@@ -433,6 +434,34 @@ def test_merge_moves_outreach_when_the_person_has_none(submit, app, db_session, 
     assert outreach.person_id == existing.id
 
 
+def test_merge_moves_a_participants_attendance_with_their_place(submit, app, db_session, make_person, vip_tenant):
+    """The place, the meetings the participant is expected at and what was recorded there
+    all go to the person merged into; the record the application made is then erased."""
+    existing = make_person(vip_tenant, first_name="Anna", last_name="Berg")
+    application = submit()
+    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    with tenant_scope(vip_tenant.id):
+        group = Group(name="Tuesday group", audience="women", capacity=6, location="Room 1")
+        db_session.add(group)
+        db_session.flush()
+        sessions = [create_session(db_session, {"plugin": "vip", "kind": "group_meeting", "title": f"Meeting {n}",
+                                                "starts_at": starts + timedelta(days=7 * n),
+                                                "ends_at": starts + timedelta(days=7 * n, hours=2)},
+                                   participant_ids=[application.person_id]) for n in (0, 1)]
+        db_session.add_all(Meeting(group_id=group.id, session_id=s.id, number=n, theme="Emotions")
+                           for n, s in enumerate(sessions, 1))
+        placed = db_session.get(Application, application.id)
+        placed.status, placed.group_id = ApplicationStatus.placed, group.id
+        sessions[0].attendance[0].status = "present"
+        db_session.commit()
+    made = application.person_id
+    _merge(app, db_session, vip_tenant, application, existing)
+    rows = _in(vip_tenant, db_session, select(Attendance).order_by(Attendance.session_id))
+    assert [(r.person_id, r.status and r.status.value) for r in rows] == [(existing.id, "present"), (existing.id, None)]
+    with tenant_scope(vip_tenant.id):
+        assert people.get_person(db_session, made) is None
+
+
 def test_merge_closes_the_second_application_for_the_same_group(submit, app, db_session, vip_tenant):
     first = submit(phone="0701234567", email=None)
     second = submit(phone="0701234567", email=None)
@@ -499,6 +528,40 @@ def test_withdrawing_closes_the_application_and_its_open_offer(submit, app, db_s
     assert withdrawn.closed_at is not None
     events = _audit(vip_tenant, db_session, AuditEvent.detail, action="vip.application.withdraw")
     assert [e.detail for e in events] == [{"reason": "moved_away", "was": "offered"}]
+
+
+def test_a_place_given_up_goes_to_the_next_in_line(submit, app, db_session, vip_tenant):
+    """Withdrawing an offered application, a placed one, or the consent: each time the place
+    that frees up is offered to the next in line, as when an offer expires."""
+    first, second, third, fourth = (submit(first_name=name, phone=f"07012345{n}", email=None)
+                                    for n, name in enumerate(("Anna", "Bea", "Cissi", "Dora"), 10))
+    group, offer = _group_and_offer(db_session, vip_tenant, first)
+    with tenant_scope(vip_tenant.id):
+        db_session.get(Group, group.id).capacity = 1
+        db_session.commit()
+
+    def offered_to() -> list[int]:
+        with tenant_scope(vip_tenant.id):
+            return sorted(db_session.scalars(select(Offer.application_id).where(
+                Offer.group_id == group.id, Offer.status == OfferStatus.open)
+                .execution_options(populate_existing=True)))
+
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        services.withdraw(db_session, db_session.get(Application, first.id), "moved_away")
+        db_session.commit()
+    assert offered_to() == [second.id]
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        person = db_session.get(Person, second.person_id)
+        for consent in [c for c in person.consents if c.plugin == "vip"]:
+            people.withdraw_consent(db_session, consent, date.today(), _hooks(app, "vip"))
+        db_session.commit()
+    assert offered_to() == [third.id]
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        placed = db_session.get(Application, third.id)
+        offers.place(db_session, placed, db_session.get(Group, group.id), now=datetime.now(timezone.utc))
+        services.withdraw(db_session, placed, "applicant_asked")
+        db_session.commit()
+    assert offered_to() == [fourth.id]
 
 
 def test_withdrawing_twice_or_without_a_reason_is_refused(submit, app, db_session, vip_tenant):

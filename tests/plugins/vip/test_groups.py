@@ -301,6 +301,24 @@ def test_cancelling_withdraws_the_open_offers_of_places(db_session, vip_tenant, 
         assert event.detail == {"meetings_cancelled": 0, "offers_withdrawn": 1}
 
 
+def test_cancelling_puts_the_participants_back_in_line_in_their_old_place(db_session, vip_tenant, leaders,
+                                                                         make_person):
+    group = form(db_session, vip_tenant, leaders)
+    person = place(db_session, make_person, vip_tenant, group)
+    with tenant_scope(vip_tenant.id):
+        application = db_session.scalar(select(Application).where(Application.person_id == person.id))
+        rank = application.queue_rank
+        group_services.cancel_group(db_session, db_session.get(Group, group.id))
+        db_session.commit()
+        db_session.expire_all()
+        application = db_session.get(Application, application.id)
+        assert (application.status, application.group_id, application.placed_at) == (ApplicationStatus.waiting,
+                                                                                      None, None)
+        assert application.queue_rank == rank
+        event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "vip.application.back_in_line"))
+        assert event.object_id == str(application.id) and event.detail["why"] == "group_cancelled"
+
+
 def test_a_finished_group_cannot_be_cancelled(db_session, vip_tenant, leaders):
     group = form(db_session, vip_tenant, leaders)
     with tenant_scope(vip_tenant.id):

@@ -23,7 +23,7 @@ from plugins.vip.models import (
     OfferStatus,
     WaitlistMove,
 )
-from plugins.vip.services import offers
+from plugins.vip.services import letters, offers
 from tests.plugins.vip.test_waitlist import NOW, apply, audit_events, line, login_en, make_group, working_in
 
 LINK = re.compile(r"(https?://\S+/t/([\w-]+)/vip/offers/([\w-]+))")
@@ -129,8 +129,8 @@ def test_the_email_is_in_the_applicants_language_when_the_tenant_offers_it(app, 
     finnish = apply(db_session, make_person, vip_tenant, preferred_language="fi")
     unknown = apply(db_session, make_person, vip_tenant, preferred_language="de")
     with working_in(app, vip_tenant):
-        assert offers._language(finnish, vip_tenant) == "fi"
-        assert offers._language(unknown, vip_tenant) == "sv"  # the tenant's first language
+        assert letters.language(finnish.person, vip_tenant) == "fi"
+        assert letters.language(unknown.person, vip_tenant) == "sv"  # the tenant's first language
 
 
 def test_an_offer_for_another_audience_is_refused(app, db_session, vip_tenant, line_of_three):
@@ -382,6 +382,21 @@ def test_withdrawing_a_groups_offers_puts_the_applicants_back_in_line(app, db_se
         ApplicationStatus.waiting] * 3
     assert line(db_session, vip_tenant) == [anna.id, bodil.id, cissi.id]
     assert len(audit_events(db_session, vip_tenant, "vip.offer.withdraw")) == 2
+
+
+def test_a_withdrawn_offer_does_not_bar_the_applicant_from_that_group(app, db_session, vip_tenant, line_of_three):
+    """Only declining or letting an offer expire keeps someone from being offered the group
+    again; an offer staff took back does not."""
+    anna = line_of_three[0]
+    group = make_group(db_session, vip_tenant, capacity=1)
+    with working_in(app, vip_tenant):
+        offers.offer_next(db_session, group, now=NOW)
+        offers.withdraw_offers(db_session, group, now=NOW)
+        assert offers.next_in_line(db_session, group) == [anna]
+        declined = offers.make_offer(db_session, anna, group, now=NOW)
+        offers.answer(db_session, declined, False, keep_in_line=True, now=NOW)
+        assert anna.status == ApplicationStatus.waiting
+        assert anna not in offers.next_in_line(db_session, group, limit=3)
 
 
 # -- expiry ----------------------------------------------------------------------------------------------

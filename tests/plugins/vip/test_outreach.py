@@ -211,6 +211,14 @@ def pages(client, coordinator, vip_tenant):
     return client, f"/t/{vip_tenant.slug}/vip/outreach"
 
 
+@pytest.mark.parametrize("raw", ["²", "٣", "0", "99999999999", "x"])
+def test_a_person_id_that_is_no_id_is_refused_never_a_server_error(pages, raw):
+    client, base = pages
+    assert client.get(f"{base}/new", query_string={"person_id": raw}).status_code == 404
+    posted = client.post(f"{base}/new", data={"person_id": raw, "informed_on": TODAY.isoformat()})
+    assert posted.status_code == 422 and "There is no such person." in posted.text
+
+
 def test_the_list_filters_and_shows_coverage(pages, record):
     client, base = pages
     record({"first_name": "Anna", "last_name": "Offered", "birth_year": 1990, "offered_on": TODAY})

@@ -123,8 +123,9 @@ def test_a_complete_application_is_saved_and_thanked_without_personal_data_in_th
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.endswith(f"{base}/apply/thanks")
+    # What follows the tenant's own address (whose generated slug may hold any digits).
     for secret in ("Anna", "Berg", "070", "example.org"):
-        assert secret not in location
+        assert secret not in location.split(base, 1)[1]
     thanks = _flat(client.get(location, headers=EN).text)
     assert "Thank you for your application" in thanks and "We have sent an email about it." in thanks
     # A reload is still thanks, without repeating what only the first visit knows.
