@@ -95,11 +95,14 @@ def postgres_reachable() -> bool:
 
 def prepare_postgres() -> dict[str, str]:
     """A fresh database, owned by a migration role, used by a non-owner application role."""
-    database, owner, app_role = "samverka_test", "samverka_owner", "samverka_app"
+    # Several clones on one machine (worktrees) each name their own database.
+    database = os.environ.get("SAMVERKA_DEV_TEST_DATABASE", "samverka_test")
+    owner, app_role = "samverka_owner", "samverka_app"
     script = f"""
 import psycopg
 with psycopg.connect("host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres", autocommit=True) as c:
-    for db in [r[0] for r in c.execute("SELECT datname FROM pg_database WHERE datname LIKE '{database}%'")]:
+    names = "SELECT datname FROM pg_database WHERE datname = %s OR starts_with(datname, %s)"
+    for db in [r[0] for r in c.execute(names, ("{database}", "{database}_"))]:
         c.execute(f'DROP DATABASE "{{db}}" WITH (FORCE)')
     for role in ("{app_role}", "{owner}"):
         if not c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
