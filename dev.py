@@ -17,6 +17,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+TESTS = ROOT / "tests"
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
@@ -85,6 +86,29 @@ def ensure_chromium() -> None:
         say("chromium is missing and cannot be installed here: browser tests will fail in CI, skip elsewhere")
 
 
+def ensure_node_packages(in_ci: bool) -> None:
+    """Install tests/ npm packages (the OIDC test provider) from the lockfile with the machine's
+    npm; skipped while node_modules matches the lockfile. Without npm the OIDC tests skip (fail in CI)."""
+    lockfile = TESTS / "package-lock.json"
+    stamp = TESTS / "node_modules" / ".samverka-lock-sha256"
+    digest = hashlib.sha256(lockfile.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        say("node and npm are missing: the OIDC tests will fail in CI, skip elsewhere")
+        return
+    say("installing the test suite's npm packages (npm ci in tests/)")
+    code = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                          cwd=TESTS).returncode
+    if code == 0:
+        stamp.write_text(digest)
+    elif in_ci:
+        sys.exit(code)
+    else:
+        say("npm ci failed: the OIDC tests cannot run")
+
+
 def postgres_reachable() -> bool:
     try:
         with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
@@ -124,11 +148,12 @@ with psycopg.connect("host={PG_HOST} port={PG_PORT} user=postgres dbname={databa
 
 
 def test(pytest_args: list[str]) -> None:
+    in_ci = os.environ.get("CI", "").lower() == "true"
     ensure_venv("test")
     ensure_chromium()
+    ensure_node_packages(in_ci)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAMVERKA_")}
     workers = ["-n", "2"] if "-n" not in pytest_args else []
-    in_ci = os.environ.get("CI", "").lower() == "true"
     postgres = postgres_reachable()
     say("test suite on SQLite")
     # Tests that need PostgreSQL skip here when the PostgreSQL run follows; without it they fail in CI.

@@ -52,6 +52,8 @@ METADATA_TTL = 3600
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+#: The claims sign-in maps; any the ID token lacks are read from the UserInfo endpoint.
+NEEDED_CLAIMS = ("email", "email_verified", "name")
 
 
 class OidcError(Exception):
@@ -205,6 +207,8 @@ class ProviderMetadata:
     token_endpoint: str
     jwks_uri: str
     token_endpoint_auth_methods: tuple[str, ...]
+    #: None when the provider publishes no UserInfo endpoint.
+    userinfo_endpoint: str | None = None
 
 
 _cache_lock = threading.Lock()
@@ -249,6 +253,11 @@ def discover(issuer: str, settings: Settings) -> ProviderMetadata:
         if not isinstance(value, str) or not acceptable_url(value, settings):
             raise OidcError("discovery_document")
         endpoints[name] = value
+    userinfo = document.get("userinfo_endpoint")
+    if userinfo is not None:
+        if not isinstance(userinfo, str) or not acceptable_url(userinfo, settings):
+            raise OidcError("discovery_document")
+        endpoints["userinfo_endpoint"] = userinfo
     methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     metadata = ProviderMetadata(issuer=issuer, token_endpoint_auth_methods=tuple(map(str, methods)), **endpoints)
     with _cache_lock:
@@ -343,27 +352,64 @@ def _token_auth_method(secret: str | None, metadata: ProviderMetadata) -> str:
 def exchange_code(tenant: Tenant, provider: TenantIdentityProvider, settings: Settings, login: OidcLoginState,
                   code: str | None) -> dict[str, Any]:
     """Trade the authorization code (with the PKCE verifier) for tokens; return the ID token's
-    claims once its signature, issuer, audience, expiry and nonce are checked."""
+    claims once its signature, issuer, audience, expiry and nonce are checked, completed from the
+    UserInfo endpoint when it lacks a claim sign-in needs (see :func:`fetch_userinfo`)."""
     if not code:
         raise OidcError("code_missing")
     metadata = discover(provider.issuer, settings)
     secret = resolve_secret(tenant, provider)
     method = _token_auth_method(secret, metadata)
-    try:
-        with OAuth2Session(provider.client_id, secret, token_endpoint_auth_method=method) as client:
+    with OAuth2Session(provider.client_id, secret, token_endpoint_auth_method=method) as client:
+        try:
             token = client.fetch_token(metadata.token_endpoint, grant_type="authorization_code", code=code,
                                        redirect_uri=login.redirect_uri, code_verifier=login.code_verifier,
                                        timeout=HTTP_TIMEOUT, allow_redirects=False)
-    except OAuthError as exc:
-        log.warning("OIDC token request refused by %s: %s", provider.issuer, exc.error)
-        raise OidcError("token_refused") from None
-    except (requests.RequestException, ValueError):
-        log.warning("OIDC token request failed for %s", provider.issuer, exc_info=True)
+        except OAuthError as exc:
+            log.warning("OIDC token request refused by %s: %s", provider.issuer, exc.error)
+            raise OidcError("token_refused") from None
+        except (requests.RequestException, ValueError):
+            log.warning("OIDC token request failed for %s", provider.issuer, exc_info=True)
+            raise OidcError("provider_unreachable") from None
+        id_token = token.get("id_token")
+        if not isinstance(id_token, str):
+            raise OidcError("id_token_missing")
+        claims = verify_id_token(id_token, provider, metadata, nonce=login.nonce)
+        if all(name in claims for name in NEEDED_CLAIMS) or metadata.userinfo_endpoint is None:
+            return claims
+        # The ID token is signed: where both speak, its claims win.
+        return {**fetch_userinfo(client, metadata.userinfo_endpoint, subject=claims["sub"]), **claims}
+
+
+def fetch_userinfo(client: OAuth2Session, endpoint: str, *, subject: str) -> dict[str, Any]:
+    """The claims of the UserInfo endpoint, read with the access token ``client`` holds.
+
+    A provider may give ``email`` and ``name`` only here (OpenID Connect Core 5.4). Its ``sub``
+    must be the ID token's (Core 5.3.2): else the answer is about someone else and the sign-in
+    is refused. An error answer is a refusal too; nothing of the answer is logged.
+    """
+    try:
+        response = client.get(endpoint, timeout=HTTP_TIMEOUT, allow_redirects=False,
+                              headers={"Accept": "application/json"})
+    except OAuthError as exc:  # no usable access token: missing, expired, or not a bearer token
+        log.warning("OIDC UserInfo not asked at %s: %s", endpoint, exc.error)
+        raise OidcError("userinfo_refused") from None
+    except requests.RequestException:
+        log.warning("OIDC UserInfo request to %s failed", endpoint, exc_info=True)
         raise OidcError("provider_unreachable") from None
-    id_token = token.get("id_token")
-    if not isinstance(id_token, str):
-        raise OidcError("id_token_missing")
-    return verify_id_token(id_token, provider, metadata, nonce=login.nonce)
+    with response:
+        if response.status_code != 200:
+            log.warning("OIDC UserInfo request to %s answered %s", endpoint, response.status_code)
+            raise OidcError("userinfo_refused")
+        try:
+            userinfo = response.json()
+        except ValueError:
+            userinfo = None
+    if not isinstance(userinfo, dict):
+        raise OidcError("userinfo_response")
+    if not isinstance(userinfo.get("sub"), str) or not hmac.compare_digest(userinfo["sub"].encode(), subject.encode()):
+        log.warning("OIDC UserInfo from %s names another subject than the ID token", endpoint)
+        raise OidcError("userinfo_subject")
+    return userinfo
 
 
 def verify_id_token(id_token: str, provider: TenantIdentityProvider, metadata: ProviderMetadata, *,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,10 +16,12 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.auth.models import RoleGrant, User
+from core.auth.oidc import services
 from core.auth.oidc.models import OidcLoginState, TenantIdentityProvider
-from core.auth.oidc.services import secret_ref_for
+from core.auth.oidc.services import OidcError, secret_ref_for, verify_id_token
 from core.db import tenant_scope, user_scope
 from tests.fixtures.app import login
+from tests.fixtures.oidc import RegisteredClient
 
 PROVIDER_NAME = "Test IdP"
 #: Tenant pages speak the tenant's first language (here Swedish) unless the browser asks otherwise.
@@ -28,13 +35,11 @@ def sso(oidc_provider, make_tenant, db_session, monkeypatch):
 
     def make(*, secret: bool = True, **columns):
         tenant = make_tenant()
-        client_id = f"samverka-{tenant.slug}"
-        value = f"secret-of-{tenant.slug}"
+        registered = oidc_provider.register_client([f"http://localhost/t/{tenant.slug}/login/oidc/callback"],
+                                                   public=not secret)
         if secret:
-            monkeypatch.setenv(secret_ref_for(tenant), value)
-        oidc_provider.register_client(client_id, [f"http://localhost/t/{tenant.slug}/login/oidc/callback"],
-                                      value if secret else None)
-        settings = dict(display_name=PROVIDER_NAME, issuer=oidc_provider.issuer, client_id=client_id,
+            monkeypatch.setenv(secret_ref_for(tenant), registered.client_secret)
+        settings = dict(display_name=PROVIDER_NAME, issuer=oidc_provider.issuer, client_id=registered.client_id,
                         client_secret_ref=secret_ref_for(tenant) if secret else None,
                         allowed_domains=["example.org"], create_users=False, default_role=None, enabled=True)
         settings.update(columns)
@@ -44,6 +49,37 @@ def sso(oidc_provider, make_tenant, db_session, monkeypatch):
         return tenant
 
     return make
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An ID token the app verified, with what it was verified against and the claims it gave."""
+
+    raw: str
+    provider: TenantIdentityProvider
+    metadata: services.ProviderMetadata
+    nonce: str
+    claims: dict[str, Any]
+
+
+@pytest.fixture
+def id_tokens(monkeypatch) -> list[IssuedToken]:
+    """The ID tokens the provider issued during the test, as the app received and verified them."""
+    seen: list[IssuedToken] = []
+    verify = services.verify_id_token
+
+    def spy(id_token, provider, metadata, *, nonce, **kwargs):
+        claims = verify(id_token, provider, metadata, nonce=nonce, **kwargs)
+        seen.append(IssuedToken(id_token, provider, metadata, nonce, claims))
+        return claims
+
+    monkeypatch.setattr(services, "verify_id_token", spy)
+    return seen
+
+
+def provider_row(db_session, tenant) -> TenantIdentityProvider:
+    with tenant_scope(tenant.id):
+        return db_session.scalar(select(TenantIdentityProvider))
 
 
 def start(client, tenant, **args):
@@ -89,7 +125,7 @@ def test_an_invited_user_signs_in_with_pkce_state_and_nonce_and_lands_on_the_ten
     eva = make_user(("staff", tenant), email="Eva.Lund@example.org", name="Eva")
     authorization_url = start(client, tenant)
     query = parse_qs(urlsplit(authorization_url).query)
-    assert query["response_type"] == ["code"] and query["client_id"] == [f"samverka-{tenant.slug}"]
+    assert query["response_type"] == ["code"] and query["client_id"] == [provider_row(db_session, tenant).client_id]
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
     assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
     assert set(query["scope"][0].split()) == {"openid", "email", "profile"}
@@ -98,14 +134,24 @@ def test_an_invited_user_signs_in_with_pkce_state_and_nonce_and_lands_on_the_ten
     assert response.status_code == 302 and response.headers["Location"] == f"/t/{tenant.slug}/"
     page = client.get(f"/t/{tenant.slug}/")
     assert page.status_code == 200 and tenant.name in page.text
-
-    (token_request,) = oidc_provider.token_requests()
-    assert token_request["basic_auth"] and len(token_request["form"]["code_verifier"]) >= 43
-    assert "client_secret" not in token_request["form"]
+    # The provider issued the tokens only to the registered client_secret_basic authentication and
+    # with the PKCE verifier (it requires both), so the token request carried them.
     (event,) = events(db_session, tenant, "login")
     assert (event.user_id, event.detail) == (eva.id, {"method": "oidc"})
     assert events(db_session, tenant, "login.failed") == []
     assert db_session.get(User, eva.id).name == "Eva Lund"  # the provider's name claim is mapped onto the account
+
+
+def test_claims_given_only_by_userinfo_sign_in(client, sso, oidc_provider, make_user, db_session, id_tokens):
+    """The provider's default: the ID token names the subject, UserInfo gives address and name."""
+    tenant = sso()
+    eva = make_user(("staff", tenant), email="eva.lund@example.org", name="Eva")
+    response = sign_in(client, oidc_provider, tenant, "eva.lund@example.org")
+    assert response.status_code == 302 and response.headers["Location"] == f"/t/{tenant.slug}/"
+    (issued,) = id_tokens
+    assert issued.claims["sub"] and not {"email", "email_verified", "name"} & set(issued.claims)
+    assert db_session.get(User, eva.id).name == "Eva Lund"
+    assert [e.user_id for e in events(db_session, tenant, "login")] == [eva.id]
 
 
 def test_a_deep_link_comes_back_to_where_it_started(client, sso, oidc_provider, make_user):
@@ -146,34 +192,81 @@ def test_the_provider_button_is_translated(client, sso, language, words):
 # --- refusals ----------------------------------------------------------------------------------
 
 
-def test_a_token_from_another_issuer_is_refused(client, sso, oidc_provider, make_user, db_session):
-    tenant = sso()
-    make_user(("staff", tenant), email="eva@example.org")
-    oidc_provider.configure(issuer="http://127.0.0.1:9/not-the-issuer")
-    response = sign_in(client, oidc_provider, tenant, "eva@example.org")
-    assert_refused(response, db_session, tenant, "issuer", client)
+def test_a_provider_of_another_issuer_is_refused(client, sso, oidc_provider, db_session):
+    """The issuer configured with a trailing slash: the discovery document names the provider's
+    own issuer, which is not the configured one, and no one is sent to that provider."""
+    tenant = sso(issuer=oidc_provider.issuer + "/")
+    response = client.get(f"/t/{tenant.slug}/login/oidc", headers=ENGLISH)
+    assert_refused(response, db_session, tenant, "discovery_issuer", client)
     assert "did not work" in response.text
 
 
-def test_a_token_for_another_audience_is_refused(client, sso, oidc_provider, make_user, db_session):
+def test_a_token_from_another_issuer_or_for_another_audience_is_refused(
+        client, sso, oidc_provider, make_user, db_session, id_tokens):
+    """A conforming provider signs only its own issuer and the requesting client into a token, so
+    a token it really issued is checked against a configuration naming another issuer, or
+    another client, as a mixed-up or substituted token would meet the app."""
     tenant = sso()
     make_user(("staff", tenant), email="eva@example.org")
-    oidc_provider.configure(audience="some-other-client")
-    assert_refused(sign_in(client, oidc_provider, tenant, "eva@example.org"), db_session, tenant, "audience", client)
+    assert sign_in(client, oidc_provider, tenant, "eva@example.org").status_code == 302
+    (issued,) = id_tokens
+    with tenant_scope(tenant.id):
+        configured = {"issuer": issued.provider.issuer, "client_id": issued.provider.client_id}
+    for changed, reason in [({"issuer": "http://127.0.0.1:9/not-the-issuer"}, "issuer"),
+                            ({"client_id": "some-other-client"}, "audience")]:
+        with pytest.raises(OidcError) as refused:
+            verify_id_token(issued.raw, TenantIdentityProvider(**{**configured, **changed}), issued.metadata,
+                            nonce=issued.nonce)
+        assert refused.value.reason == reason
+    # the positive twin: the same token against the configuration it was issued for
+    claims = verify_id_token(issued.raw, TenantIdentityProvider(**configured), issued.metadata, nonce=issued.nonce)
+    assert claims["sub"] == "eva@example.org"
 
 
-def test_an_expired_token_is_refused(client, sso, oidc_provider, make_user, db_session):
+def test_an_expired_token_is_refused(client, sso, oidc_provider, make_user, db_session, monkeypatch):
+    """The provider's ID tokens live an hour (its default); the callback is checked two hours on."""
     tenant = sso()
     make_user(("staff", tenant), email="eva@example.org")
-    oidc_provider.configure(lifetime=-300)  # beyond the minute of clock skew we allow
+    verify = services.verify_id_token
+    monkeypatch.setattr(services, "verify_id_token",
+                        lambda *args, **kwargs: verify(*args, **kwargs, now=time.time() + 2 * 3600))
     assert_refused(sign_in(client, oidc_provider, tenant, "eva@example.org"), db_session, tenant, "expired", client)
 
 
 def test_a_token_with_another_nonce_is_refused(client, sso, oidc_provider, make_user, db_session):
+    """The sign-in's stored nonce is not the one the provider was sent, as when a code of another
+    sign-in is injected: the token's nonce does not match."""
     tenant = sso()
     make_user(("staff", tenant), email="eva@example.org")
-    oidc_provider.configure(nonce="a-nonce-this-sign-in-never-sent")
-    assert_refused(sign_in(client, oidc_provider, tenant, "eva@example.org"), db_session, tenant, "nonce", client)
+    url = oidc_provider.sign_in(start(client, tenant), "eva@example.org")
+    with tenant_scope(tenant.id):
+        db_session.scalar(select(OidcLoginState)).nonce = "a-nonce-this-sign-in-never-sent"
+        db_session.commit()
+    assert_refused(callback(client, url), db_session, tenant, "nonce", client)
+
+
+def test_userinfo_about_another_subject_is_refused(client, sso, oidc_provider, make_user, db_session, caplog):
+    """The provider's account store answers UserInfo for another account than the ID token's
+    (see tests/oidc_provider/server.js): its claims must not sign anyone in."""
+    tenant = sso()
+    make_user(("staff", tenant), email="eva@example.org")
+    make_user(("staff", tenant), email="ola@example.org")
+    oidc_provider.change_account("eva@example.org", at_userinfo="ola@example.org")
+    with caplog.at_level(logging.DEBUG, logger="core"):
+        response = sign_in(client, oidc_provider, tenant, "eva@example.org")
+    assert_refused(response, db_session, tenant, "userinfo_subject", client)
+    assert "did not work" in response.text
+    assert "eva@" not in caplog.text and "ola@" not in caplog.text  # no claim value in the log
+
+
+def test_a_userinfo_error_is_a_refusal(client, sso, oidc_provider, make_user, db_session):
+    """The account is gone when UserInfo is asked: the provider answers 401, the app a clear page."""
+    tenant = sso()
+    make_user(("staff", tenant), email="eva@example.org")
+    oidc_provider.change_account("eva@example.org", at_userinfo=None)
+    response = sign_in(client, oidc_provider, tenant, "eva@example.org")
+    assert_refused(response, db_session, tenant, "userinfo_refused", client)
+    assert "did not work" in response.text
 
 
 def test_a_state_is_used_once(client, sso, oidc_provider, make_user, db_session):
@@ -249,7 +342,7 @@ def test_an_address_outside_the_allowed_domains_is_refused(client, sso, oidc_pro
 def test_an_unverified_address_is_refused(client, sso, oidc_provider, make_user, db_session):
     tenant = sso()
     make_user(("staff", tenant), email="eva@example.org")
-    oidc_provider.configure(email_verified=False)
+    oidc_provider.change_account("eva@example.org", claims={"email_verified": False})
     assert_refused(sign_in(client, oidc_provider, tenant, "eva@example.org"), db_session, tenant, "email_unverified")
 
 
@@ -273,17 +366,22 @@ def test_a_missing_client_secret_is_refused_before_the_token_request(
     tenant = sso()
     make_user(("staff", tenant), email="eva@example.org")
     url = oidc_provider.sign_in(start(client, tenant), "eva@example.org")
+    registered = RegisteredClient(provider_row(db_session, tenant).client_id, os.environ[secret_ref_for(tenant)])
     monkeypatch.delenv(secret_ref_for(tenant))
     assert_refused(callback(client, url), db_session, tenant, "secret_missing")
-    assert oidc_provider.token_requests() == []
+    # The code was never spent: the provider still exchanges it, which it refuses once a token request was made.
+    with tenant_scope(tenant.id):
+        state = db_session.scalar(select(OidcLoginState))
+    code = parse_qs(urlsplit(url).query)["code"][0]
+    redeemed = oidc_provider.redeem(registered, code, redirect_uri=state.redirect_uri, code_verifier=state.code_verifier)
+    assert redeemed.status_code == 200, redeemed.text
 
 
 def test_the_provider_saying_no_is_recorded(client, sso, oidc_provider, db_session):
     tenant = sso()
-    query = parse_qs(urlsplit(start(client, tenant)).query)
-    response = client.get(f"/t/{tenant.slug}/login/oidc/callback",
-                          query_string={"state": query["state"][0], "error": "access_denied"})
-    assert_refused(response, db_session, tenant, "provider_error")
+    url = oidc_provider.sign_in(start(client, tenant), "eva@example.org", cancel=True)
+    assert parse_qs(urlsplit(url).query)["error"] == ["access_denied"]
+    assert_refused(callback(client, url), db_session, tenant, "provider_error")
 
 
 # --- creating users at first sign-in ------------------------------------------------------------
@@ -321,9 +419,8 @@ def test_create_on_first_sign_in_without_a_default_role_gives_none(client, sso, 
 def test_a_public_client_signs_in_with_pkce_alone(client, sso, oidc_provider, make_user):
     tenant = sso(secret=False)
     make_user(("staff", tenant), email="eva@example.org")
+    # Registered with token endpoint authentication "none", the client gets tokens for PKCE alone.
     assert sign_in(client, oidc_provider, tenant, "eva@example.org").headers["Location"] == f"/t/{tenant.slug}/"
-    (token_request,) = oidc_provider.token_requests()
-    assert not token_request["basic_auth"] and token_request["form"]["client_id"] == f"samverka-{tenant.slug}"
 
 
 def test_only_the_tenant_with_a_provider_offers_sign_in(client, sso, make_tenant):
@@ -398,9 +495,9 @@ def test_log_in_with_the_provider_in_a_browser(page, live_server, oidc_provider)
     from tests.fixtures.browser import assert_accessible
 
     account = live_server.make_account("staff")
-    client_id = f"samverka-{account.tenant_slug}"
     # A public client: the live server's environment was fixed when it started, so it holds no secret.
-    oidc_provider.register_client(client_id, [f"{live_server.url}/t/{account.tenant_slug}/login/oidc/callback"])
+    client_id = oidc_provider.register_client([f"{live_server.url}/t/{account.tenant_slug}/login/oidc/callback"],
+                                              public=True).client_id
     with Session(live_server.engine) as session:
         tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == account.tenant_slug))
     with tenant_scope(tenant_id), Session(live_server.engine) as session:
@@ -416,9 +513,11 @@ def test_log_in_with_the_provider_in_a_browser(page, live_server, oidc_provider)
     assert_accessible(page)
 
     link.click()
-    expect(page).to_have_url(re.compile(rf"^{re.escape(oidc_provider.url)}/authorize\?"))
-    page.get_by_label("Email address at the provider").fill(account.email)
-    page.get_by_role("button", name="Sign in at the provider").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(oidc_provider.url)}/interaction/"))
+    page.get_by_placeholder("Enter any login").fill(account.email)  # the provider's own pages, unlabelled
+    page.get_by_placeholder("and password").fill("any password")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()  # consent to the scopes asked for
     expect(page).to_have_url(f"{live_server.url}/t/{account.tenant_slug}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(account.tenant_name)
     assert_accessible(page)

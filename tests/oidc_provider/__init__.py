@@ -1,1 +1,0 @@
-"""A real OpenID Connect provider for the tests, on authlib's authorization server (see app.py)."""
