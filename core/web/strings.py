@@ -47,6 +47,15 @@ ROLE_TITLES = (
     N_("Auditor"),
 )
 
+#: What each of core's roles is for (core/auth/plugin.py), shown where roles are chosen.
+ROLE_DESCRIPTIONS = (
+    N_("Configures the tenant: users, roles, plugins and their settings"),
+    N_("Runs the daily work of the tenant's programmes"),
+    N_("Sees aggregates of the tenant's subtree and node members, never personal data"),
+    N_("Named staff who may see contact details of people with a protected identity"),
+    N_("Reads the audit log"),
+)
+
 #: The descriptions of core's permissions (core/auth/plugin.py), shown where API client scopes
 #: are chosen.
 PERMISSION_DESCRIPTIONS = (

@@ -17,6 +17,12 @@ DESCRIPTION = N_("The VIP course: twelve group meetings on emotions, relationshi
 
 ROLE_TITLES = (N_("VIP coordinator"), N_("VIP group leader"), N_("VIP leader trainer"))
 
+ROLE_DESCRIPTIONS = (
+    N_("Runs the VIP course in the organisation: applications, waitlists, groups, outreach"),
+    N_("Leads VIP groups and records attendance"),
+    N_("Runs the leader training courses of the training organisation"),
+)
+
 PERMISSION_DESCRIPTIONS = (
     N_("See the VIP overview, the waitlists and the groups"),
     N_("Handle VIP applications, the waitlist and offers of places"),

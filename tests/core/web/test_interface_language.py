@@ -117,7 +117,7 @@ def test_every_error_page_is_translated(app, language, code):
         assert shown_heading and heading not in body and text not in body, (code, shown_heading)
 
 
-def test_the_sign_in_settings_list_roles_by_their_translated_titles(client, make_tenant, make_user):
+def test_the_sign_in_settings_list_roles_by_their_translated_titles_and_descriptions(client, make_tenant, make_user):
     tenant = make_tenant(languages=ALL)
     login(client, make_user(("tenant_admin", tenant)), "sv")
     page = client.get(f"/t/{tenant.slug}/admin/sign-in").text
@@ -125,6 +125,9 @@ def test_the_sign_in_settings_list_roles_by_their_translated_titles(client, make
     roles = roles[:roles.index("</select>")]
     assert ">Administratör</option>" in roles and ">Verksamhetspersonal</option>" in roles
     assert ">Tenant administrator<" not in roles and ">Programme staff<" not in roles
+    described = page[page.index('id="role-descriptions"'):page.index("</details>")]
+    assert "<dt>Administratör</dt><dd>Ställer in organisationen: användare, roller, tillägg" in described
+    assert "Configures the tenant" not in described and "tenant_admin" not in described
 
 
 def test_sessions_and_feeds_name_the_programme_by_its_title(client, make_tenant, make_user):
