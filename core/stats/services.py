@@ -81,14 +81,16 @@ def suppress_total(total: int) -> str:
     return SMALL_LABEL if 0 < total <= SMALL else str(total)
 
 
-def _format(value: float) -> str:
-    return f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else str(int(value))
+def _rounded(value: float) -> float | int:
+    value = round(float(value), 1)
+    return int(value) if value.is_integer() else value
 
 
-def show_rates(values: dict[int, object]) -> dict[int, str]:
-    """Rates and medians as shown. A metric that returns ``(value, base)`` is hidden (as
-    "..") where its base count is below five, so a rate never reveals a handful of people;
-    a bare value carries no base and is shown. Rates get no total: they do not add up."""
+def show_rates(values: dict[int, object]) -> dict[int, str | float | int]:
+    """Rates and medians as shown: a number to one decimal (the page writes it in the
+    reader's locale), or ".." in its place. A metric that returns ``(value, base)`` is hidden
+    where its base count is below five, so a rate never reveals a handful of people; a bare
+    value carries no base and is shown. Rates get no total: they do not add up."""
     shown = {}
     for key, value in values.items():
         if isinstance(value, tuple):
@@ -96,7 +98,7 @@ def show_rates(values: dict[int, object]) -> dict[int, str]:
             if base < SMALL + 1:
                 shown[key] = HIDDEN_LABEL
                 continue
-        shown[key] = _format(value)
+        shown[key] = _rounded(value)
     return shown
 
 

@@ -66,7 +66,7 @@ def plugin_settings(key: str):
             values = raw
         else:
             db.session.commit()
-            flash(_("Settings saved and %(plugin)s is on.", plugin=loaded.info.title), "success")
+            flash(_("Settings saved and %(plugin)s is on.", plugin=_(loaded.info.title)), "success")
             return redirect(url_for("tenants.plugin_settings", key=key))
     form = describe(schema_class(), values) if schema_class else []
     status = 422 if errors else 200
@@ -81,10 +81,10 @@ def enable(key: str):
         services.enable_plugin(db.session, _registry(), g.tenant, key)
     except ValueError as exc:
         db.session.rollback()
-        flash(_("%(plugin)s could not be turned on: %(reason)s", plugin=loaded.info.title, reason=exc), "error")
+        flash(_("%(plugin)s could not be turned on: %(reason)s", plugin=_(loaded.info.title), reason=exc), "error")
         return redirect(url_for("tenants.plugin_settings", key=key))
     db.session.commit()
-    flash(_("%(plugin)s is on.", plugin=loaded.info.title), "success")
+    flash(_("%(plugin)s is on.", plugin=_(loaded.info.title)), "success")
     return redirect(url_for("tenants.plugins"))
 
 
@@ -94,7 +94,7 @@ def disable(key: str):
     loaded = _installed(key)
     services.disable_plugin(db.session, _registry(), g.tenant, key)
     db.session.commit()
-    flash(_("%(plugin)s is off. Its records are kept.", plugin=loaded.info.title), "success")
+    flash(_("%(plugin)s is off. Its records are kept.", plugin=_(loaded.info.title)), "success")
     return redirect(url_for("tenants.plugins"))
 
 

@@ -10,9 +10,28 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.db import db
+from core.web.strings import N_
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+
+#: Status -> (heading, text) of the error page, in plain words; werkzeug's own are English.
+PAGES = {
+    400: (N_("The request could not be understood"),
+          N_("Something in what was sent is wrong or missing. Go back and try again.")),
+    403: (N_("You do not have access to this page"),
+          N_("Your role here does not let you use this page. Ask your organisation's administrator "
+             "if you need it.")),
+    404: (N_("Page not found"), N_("The page does not exist, or you do not have access to it.")),
+    405: (N_("This page cannot be used that way"),
+          N_("Go back to the page you came from and use its buttons and links.")),
+    413: (N_("What you sent is too large"), N_("Send a smaller file or less text.")),
+    429: (N_("Too many attempts"), N_("Wait a while before you try again.")),
+    500: (N_("Something went wrong"), N_("Something went wrong on our side. It has been logged.")),
+    503: (N_("The service is not available right now"), N_("Try again in a few minutes.")),
+}
+#: Any other status of 400-499: the page is not one that can be shown.
+OTHER = (N_("The request could not be handled"), N_("Go back and try again."))
 
 
 def init_app(app: Flask) -> None:
@@ -58,7 +77,7 @@ def _handle_http(exc: HTTPException):
     if not wants_json():
         if exc.code in {301, 302, 303, 307, 308}:
             return exc
-        return render_template("core/error.html", error=exc), exc.code
+        return _error_page(exc.code or 500)
     errors = _field_errors(exc)
     detail = (getattr(exc, "data", None) or {}).get("message") or getattr(exc, "description", None)
     extra = {"errors": errors} if errors is not None else {}
@@ -75,7 +94,11 @@ def _handle_unexpected(exc: Exception):
         return _handle_http(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()  # the page below may query; a failed transaction must not poison it
-    error = InternalServerError()
     if wants_json():
-        return problem(500, error.name, _("Something went wrong on our side. It has been logged."))
-    return render_template("core/error.html", error=error), 500
+        return problem(500, InternalServerError.name, _("Something went wrong on our side. It has been logged."))
+    return _error_page(500)
+
+
+def _error_page(code: int):
+    heading, text = PAGES.get(code) or (PAGES[500] if code >= 500 else OTHER)
+    return render_template("core/error.html", code=code, heading=_(heading), text=_(text)), code

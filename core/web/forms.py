@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
@@ -20,6 +21,14 @@ class FormField:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    #: Stored value -> label (an msgid): choices, and lines of a default list, are shown
+    #: through gettext and stored as the value (``metadata={"labels": ...}`` on the field).
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def shown(self, value: Any) -> str:
+        """``value`` as the reader sees it: its label in the current language, or as it is."""
+        msgid = self.labels.get(value) if isinstance(value, str) else None
+        return gettext(msgid) if msgid else value
 
 
 def _choices(field: fields.Field) -> tuple[str, ...]:
@@ -53,24 +62,25 @@ def _kind(field: fields.Field) -> str:
 def describe(schema: Schema, values: dict[str, Any]) -> list[FormField]:
     """The fields of ``schema`` with ``values`` (stored settings, or what was just typed)."""
     result = []
-    for name, field in schema.fields.items():
-        if field.dump_only or isinstance(field, (fields.Dict, fields.Nested)):
+    for name, item in schema.fields.items():
+        if item.dump_only or isinstance(item, (fields.Dict, fields.Nested)):
             continue
-        kind = _kind(field)
-        default = field.load_default if field.load_default is not None else None
+        kind = _kind(item)
+        default = item.load_default if item.load_default is not None else None
         value = values.get(name, default() if callable(default) else default)
-        minimum, maximum = _range(field)
+        minimum, maximum = _range(item)
         result.append(
             FormField(
                 name=name,
-                label=field.metadata.get("label", name.replace("_", " ").capitalize()),
+                label=item.metadata.get("label", name.replace("_", " ").capitalize()),
                 kind=kind,
                 value=value,
-                required=field.required,
-                help=field.metadata.get("description", ""),
-                choices=_choices(field.inner if isinstance(field, fields.List) else field),
+                required=item.required,
+                help=item.metadata.get("description", ""),
+                choices=_choices(item.inner if isinstance(item, fields.List) else item),
                 minimum=minimum,
                 maximum=maximum,
+                labels=dict(item.metadata.get("labels", {})),
             )
         )
     return result
@@ -79,13 +89,15 @@ def describe(schema: Schema, values: dict[str, Any]) -> list[FormField]:
 def read_form(schema: Schema, form: MultiDict) -> dict[str, Any]:
     """Turn posted form values into the raw input ``schema.load`` expects."""
     raw: dict[str, Any] = {}
-    for field in describe(schema, {}):
-        if field.kind == "checkbox":
-            raw[field.name] = field.name in form
-        elif field.kind == "multiselect":
-            raw[field.name] = form.getlist(field.name)
-        elif field.kind == "lines":
-            raw[field.name] = [line.strip() for line in form.get(field.name, "").splitlines() if line.strip()]
-        elif field.name in form and form[field.name].strip() != "":
-            raw[field.name] = form[field.name].strip()
+    for item in describe(schema, {}):
+        if item.kind == "checkbox":
+            raw[item.name] = item.name in form
+        elif item.kind == "multiselect":
+            raw[item.name] = form.getlist(item.name)
+        elif item.kind == "lines":
+            stored = {gettext(msgid): value for value, msgid in item.labels.items()}
+            lines = (line.strip() for line in form.get(item.name, "").splitlines())
+            raw[item.name] = [stored.get(line, line) for line in lines if line]
+        elif item.name in form and form[item.name].strip() != "":
+            raw[item.name] = form[item.name].strip()
     return raw

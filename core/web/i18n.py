@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
-from flask import Flask, g, has_request_context, request, session
-
-from flask_babel import get_locale
+from babel.numbers import format_percent
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, gettext
 
 from core.extensions import babel
 from core.settings import Settings
-from core.web.strings import label
+from core.web.messages import translate_messages
+from core.web.strings import field_label, label
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
 
@@ -43,10 +45,38 @@ def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = (
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["label"] = label  # enum values, in the current language
+    app.jinja_env.filters["messages"] = translate_messages  # validation messages, likewise
+    app.jinja_env.filters["programme"] = programme
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["percent"] = percent
 
     @app.context_processor
     def _languages() -> dict:
         return {
             "language_names": {k: LANGUAGE_NAMES[k] for k in supported},
             "current_locale": lambda: str(get_locale() or settings.default_language),
+            "programmes": programmes,
         }
+
+
+def percent(value: float) -> str:
+    """A share in per cent (0-100) to one decimal, as the reader's locale writes it
+    ("72,7 %" in Swedish, "72.7%" in English): the ``percent`` template filter."""
+    share = Decimal(str(round(float(value), 1))) / 100
+    return format_percent(share, locale=get_locale(), decimal_quantization=False)
+
+
+def programme(key: str | None) -> str | None:
+    """A programme's title in the current language, from its plugin key (the ``programme``
+    filter): pages name a programme by its title, never by its key."""
+    if not key:
+        return key
+    loaded = current_app.extensions["samverka"].registry.plugins.get(key)
+    return gettext(loaded.info.title) if loaded is not None else key
+
+
+def programmes() -> list[tuple[str, str]]:
+    """The current tenant's programmes as (key, title), by title: choices in forms."""
+    keys = g.get("enabled_plugins") or ()
+    installed = current_app.extensions["samverka"].registry.plugins
+    return sorted(((key, programme(key)) for key in keys if key in installed), key=lambda pair: pair[1])

@@ -47,6 +47,15 @@ ROLE_TITLES = (
     N_("Auditor"),
 )
 
+#: What each of core's roles is for (core/auth/plugin.py), shown where roles are chosen.
+ROLE_DESCRIPTIONS = (
+    N_("Configures the tenant: users, roles, plugins and their settings"),
+    N_("Runs the daily work of the tenant's programmes"),
+    N_("Sees aggregates of the tenant's subtree and node members, never personal data"),
+    N_("Named staff who may see contact details of people with a protected identity"),
+    N_("Reads the audit log"),
+)
+
 #: The descriptions of core's permissions (core/auth/plugin.py), shown where API client scopes
 #: are chosen.
 PERMISSION_DESCRIPTIONS = (
@@ -92,6 +101,50 @@ LABELS: dict[type[Enum], dict[Enum, str]] = {
         ConsentGiver.legal_representative: N_("legal representative"),
     },
 }
+
+
+#: Field name -> label (the msgid) of what a person's export holds (core/people/schemas.py);
+#: plugins add theirs with :func:`register_field_labels`. The export page shows the labels.
+FIELD_LABELS: dict[str, str] = {
+    "id": N_("Number"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "birth_date": N_("Date of birth"),
+    "birth_year": N_("Year of birth"),
+    "gender": N_("Gender"),
+    "preferred_language": N_("Preferred language"),
+    "interpreter_needed": N_("Needs an interpreter"),
+    "interpreter_language": N_("Interpreter language"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "protected_identity": N_("Protected identity"),
+    "contact_withheld": N_("Contact details withheld"),
+    "national_id_country": N_("Country of the national identity number"),
+    "national_id_masked": N_("National identity number (masked)"),
+    "created_at": N_("Created"),
+    "updated_at": N_("Last changed"),
+    "purpose": N_("Purpose"),
+    "plugin": N_("Programme"),
+    "given_by": N_("Given by"),
+    "given_on": N_("Date given"),
+    "withdrawn_on": N_("Withdrawn on"),
+    "active": N_("In force"),
+}
+
+
+def register_field_labels(labels: dict[str, str]) -> None:
+    """Let the export page show a plugin's field names translated; ``labels`` maps each field
+    name to its English msgid, marked with ``N_`` in the plugin's own sources. Core's own
+    labels win over a plugin's for the same name."""
+    for name, msgid in labels.items():
+        FIELD_LABELS.setdefault(name, msgid)
+
+
+def field_label(name: str) -> str:
+    """A field name of an export in the current language: the ``field_label`` template filter."""
+    msgid = FIELD_LABELS.get(name)
+    return gettext(msgid) if msgid else name.replace("_", " ")
 
 
 def register_labels(enum: type[Enum], labels: dict[Enum, str]) -> None:

@@ -38,8 +38,7 @@ ROLES = [
 def samverka_plugin_info():
     return PluginInfo(
         key=KEY, title="VIP", version="1.0",
-        description="The VIP course: twelve group meetings on emotions, relationships and rights for people "
-                    "with intellectual disabilities, with the national register of trained group leaders.",
+        description=strings.DESCRIPTION,
         settings_schema=VipSettings, translations=HERE / "translations",
     )
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.web.strings import N_
+
 KEY = "vip"
 
 #: The group audiences a tenant may run. Women and men go in separate groups.
@@ -23,6 +25,16 @@ DEFAULT_CURRICULUM = (
 )
 
 
+#: Group audience key -> label (the msgid), shown wherever an audience is.
+AUDIENCE_LABELS = {
+    "women": N_("Women"),
+    "men": N_("Men"),
+    "young_women": N_("Young women"),
+    "young_men": N_("Young men"),
+    "mixed": N_("Everyone"),
+}
+
+
 class VipSettings(Schema):
     participants_per_group = fields.Integer(
         load_default=6, validate=validate.Range(min=2, max=20), metadata={"label": "Participants per group"})
@@ -37,7 +49,7 @@ class VipSettings(Schema):
         load_default=15, validate=validate.Range(min=0, max=60), metadata={"label": "Break in minutes"})
     audiences = fields.List(
         fields.String(validate=validate.OneOf(AUDIENCES)), load_default=lambda: ["women", "men"],
-        validate=validate.Length(min=1), metadata={"label": "Group audiences"})
+        validate=validate.Length(min=1), metadata={"label": "Group audiences", "labels": AUDIENCE_LABELS})
     completion_meetings = fields.Integer(
         load_default=9, validate=validate.Range(min=1, max=40),
         metadata={"label": "Meetings attended to count as completed"})
@@ -55,7 +67,9 @@ class VipSettings(Schema):
         metadata={"label": "Days a participant's course record is kept after the course"})
     curriculum = fields.List(
         fields.String(validate=validate.Length(min=1, max=200)), load_default=lambda: list(DEFAULT_CURRICULUM),
-        metadata={"label": "Theme of each meeting, one per line, as your copy of the manual lists them"})
+        # The default themes are shown (and may be typed) in the reader's language, stored in English.
+        metadata={"label": "Theme of each meeting, one per line, as your copy of the manual lists them",
+                  "labels": {theme: theme for theme in DEFAULT_CURRICULUM}})
     trains_leaders = fields.Boolean(
         load_default=False, metadata={"label": "This organisation trains VIP group leaders for the country"})
 
@@ -63,11 +77,12 @@ class VipSettings(Schema):
     def _consistent(self, data: dict[str, Any], **_kwargs) -> None:
         meetings = data.get("meetings_per_course", 12)
         if data.get("completion_meetings", 9) > meetings:
-            raise ValidationError("Cannot be more than the meetings per course.", "completion_meetings")
+            raise ValidationError(N_("Cannot be more than the meetings per course."), "completion_meetings")
         if len(data.get("curriculum", DEFAULT_CURRICULUM)) != meetings:
-            raise ValidationError(f"List exactly one theme per meeting ({meetings}).", "curriculum")
+            raise ValidationError(N_("List exactly one theme per meeting, as many as the meetings per course."),
+                                  "curriculum")
         if data.get("break_minutes", 15) >= data.get("meeting_minutes", 120):
-            raise ValidationError("The break must be shorter than the meeting.", "break_minutes")
+            raise ValidationError(N_("The break must be shorter than the meeting."), "break_minutes")
 
 
 def load_settings(stored: dict[str, Any] | None) -> dict[str, Any]:

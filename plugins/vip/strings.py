@@ -5,12 +5,23 @@ puts it in the plugin's catalogs (plugins/vip/translations)."""
 
 from __future__ import annotations
 
-from core.web.strings import N_, register_labels
+from core.web.strings import N_, register_field_labels, register_labels
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus, OfferStatus
+from plugins.vip.settings import AUDIENCE_LABELS  # noqa: F401  (views read the labels from here)
 
 NAVIGATION = (N_("VIP"),)
 
+#: PluginInfo.description, shown on the plugins pages.
+DESCRIPTION = N_("The VIP course: twelve group meetings on emotions, relationships and rights for people "
+                 "with intellectual disabilities, with the national register of trained group leaders.")
+
 ROLE_TITLES = (N_("VIP coordinator"), N_("VIP group leader"), N_("VIP leader trainer"))
+
+ROLE_DESCRIPTIONS = (
+    N_("Runs the VIP course in the organisation: applications, waitlists, groups, outreach"),
+    N_("Leads VIP groups and records attendance"),
+    N_("Runs the leader training courses of the training organisation"),
+)
 
 PERMISSION_DESCRIPTIONS = (
     N_("See the VIP overview, the waitlists and the groups"),
@@ -61,15 +72,6 @@ THEMES = (
     N_("Our rights"),
 )
 
-#: Group audience key -> label.
-AUDIENCE_LABELS = {
-    "women": N_("Women"),
-    "men": N_("Men"),
-    "young_women": N_("Young women"),
-    "young_men": N_("Young men"),
-    "mixed": N_("Everyone"),
-}
-
 register_labels(ApplicationStatus, {
     ApplicationStatus.waiting: N_("Waiting"),
     ApplicationStatus.offered: N_("Offered a place"),
@@ -97,4 +99,46 @@ register_labels(ContactVia, {
     ContactVia.contact_person: N_("A contact person"),
     ContactVia.guardian: N_("A guardian"),
     ContactVia.legal_representative: N_("A legal representative"),
+})
+
+#: The field names of VIP's part of a person's export (services/export.py).
+register_field_labels({
+    "applications": N_("Applications"),
+    "channel": N_("Channel"),
+    "audience": N_("Audience"),
+    "taken_before": N_("Has taken VIP before"),
+    "contact_via": N_("Contact through"),
+    "contact_name": N_("Contact person"),
+    "contact_phone": N_("Contact person's phone"),
+    "contact_email": N_("Contact person's email"),
+    "needs": N_("Needs"),
+    "applied_at": N_("Applied"),
+    "status": N_("Status"),
+    "placed_at": N_("Got a place"),
+    "closed_at": N_("Closed"),
+    "closed_reason": N_("Why it was closed"),
+    "group": N_("Group"),
+    "name": N_("Name"),
+    "offers": N_("Offers of a place"),
+    "offered_at": N_("Offered"),
+    "expires_at": N_("Open until"),
+    "answered_at": N_("Answered"),
+    "answered_via_link": N_("Answered through the link"),
+    "waitlist_moves": N_("Moves in the waitlist"),
+    "from_position": N_("From place in line"),
+    "to_position": N_("To place in line"),
+    "reason": N_("Reason"),
+    "moved_at": N_("Moved"),
+    "meetings": N_("Meetings"),
+    "number": N_("Number"),
+    "theme": N_("Theme"),
+    "starts_at": N_("Starts"),
+    "location": N_("Place"),
+    "cancelled": N_("Cancelled"),
+    "attendance": N_("Attendance"),
+    "outreach": N_("Outreach"),
+    "service": N_("Service"),
+    "informed_on": N_("Informed"),
+    "offered_on": N_("Offered the course"),
+    "note": N_("Note"),
 })

@@ -34,7 +34,7 @@ def scope_groups(keys) -> list[tuple[str, list[tuple[str, str]]]]:
         if prefix == "core":
             return _("Samverka core")
         loaded = state.registry.plugins.get(prefix)
-        return loaded.info.title if loaded else prefix
+        return _(loaded.info.title) if loaded else prefix
 
     return sorted(((title(p), perms) for p, perms in groups.items()), key=lambda t: (t[0] != _("Samverka core"), t[0]))
 

@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
@@ -16,13 +15,15 @@ from core.auth.permissions import requires
 from core.db import db
 from core.pagination import requested_page
 from core.people import services as people
+from core.web.strings import N_
 from plugins.vip.services import outreach as services
 from plugins.vip.views import bp, posted_id
 
+#: Outreach status -> label (the msgid; lazy_gettext is not among pybabel's keywords).
 STATUS_LABELS = {
-    services.NOT_INFORMED: lazy_gettext("Not yet informed"),
-    services.INFORMED: lazy_gettext("Informed, not offered"),
-    services.OFFERED: lazy_gettext("Offered"),
+    services.NOT_INFORMED: N_("Not yet informed"),
+    services.INFORMED: N_("Informed, not offered"),
+    services.OFFERED: N_("Offered"),
 }
 DATE_FIELDS = ("birth_date", "informed_on", "offered_on")
 _YEAR = re.compile(r"\d{4}", re.ASCII)
@@ -79,7 +80,8 @@ def outreach():
     query = (request.args.get("q") or "").strip()[:100]
     args = {k: v for k, v in (("status", status), ("q", query)) if v}
     page = services.page(db.session, status, query, requested_page(), 50, args=args)
-    return render_template("vip/outreach.html", page=page, status=status, query=query, labels=STATUS_LABELS,
+    return render_template("vip/outreach.html", page=page, status=status, query=query,
+                           labels={key: _(label) for key, label in STATUS_LABELS.items()},
                            status_of=services.status_of, coverage=_coverage())
 
 

@@ -24,7 +24,7 @@ def test_export_as_a_readable_page_and_as_json(admin, make_person):
     client, tenant = admin
     person = make_person(tenant, first_name="Maja", email="maja@example.org", national_id="811218-9876")
     page = client.get(f"/t/{tenant.slug}/people/{person.id}/export", headers={"Accept-Language": "en"})
-    assert page.status_code == 200 and "maja@example.org" in page.text and "Programme: sample" in page.text
+    assert page.status_code == 200 and "maja@example.org" in page.text and "Programme: Sample programme" in page.text
     assert "8112189876" not in page.text
     download = client.get(f"/t/{tenant.slug}/people/{person.id}/export?format=json")
     data = json.loads(download.data)

@@ -81,7 +81,7 @@ def test_suppression_of_small_counts():
     assert services.suppress({1: 5, 2: 6}, 11) == {1: "5", 2: "6"}
     assert services.suppress_total(3) == "<5" and services.suppress_total(0) == "0"
     # A rate whose base count is below five is hidden; a bare value has no base and is shown.
-    assert services.show_rates({1: (0.5, 4), 2: (0.75, 8), 3: 1.5, 4: 2.0}) == {1: "..", 2: "0.8", 3: "1.5", 4: "2"}
+    assert services.show_rates({1: (0.5, 4), 2: (0.75, 8), 3: 1.5, 4: 2.0}) == {1: "..", 2: 0.8, 3: 1.5, 4: 2}
 
 
 def test_a_region_coordinator_sees_aggregates_of_its_municipalities(client, db_session, make_tenant, make_user):

@@ -110,7 +110,7 @@ def test_the_export_holds_everything_vip_keeps_about_the_person(admin, vip_tenan
 def test_the_export_page_shows_the_vip_part(admin, vip_tenant, maja):
     page = admin.get(f"/t/{vip_tenant.slug}/people/{maja.id}/export", headers={"Accept-Language": "en"})
     assert page.status_code == 200
-    assert "Programme: vip" in page.text and "Greta Berg" in page.text and "Spring women" in page.text
+    assert "Programme: VIP" in page.text and "Greta Berg" in page.text and "Spring women" in page.text
     download = json.loads(admin.get(f"/t/{vip_tenant.slug}/people/{maja.id}/export?format=json").data)
     assert download["plugins"]["vip"]["applications"][0]["needs"] == NEEDS
 

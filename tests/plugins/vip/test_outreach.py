@@ -225,7 +225,7 @@ def test_the_list_filters_and_shows_coverage(pages, record):
     record({"first_name": "Bo", "last_name": "Informed", "birth_year": 1990, "informed_on": TODAY})
     record({"first_name": "Cia", "last_name": "Waiting", "birth_year": 1990})
     page = re.sub(r"\s+", " ", client.get(f"{base}/").text)
-    assert "1 of 3 offered (33 %)" in page
+    assert "1 of 3 offered (33%)" in page
     assert all(name in page for name in ("Offered, Anna", "Informed, Bo", "Waiting, Cia"))
     shown = {status: client.get(f"{base}/?status={status}").text for status in services.STATUSES}
     assert "Offered, Anna" in shown["offered"] and "Informed, Bo" not in shown["offered"]

@@ -55,18 +55,27 @@ def test_the_overview_shows_the_tenants_own_figures_unsuppressed(client, busy, c
     assert response.status_code == 200
     body = response.text
     assert _dd(body, "applications") == "11"
-    assert _dd(body, "first-timers") == "73% (8 of 11)"
-    assert _dd(body, "days-to-start") == "30.0 days (5 participants)"  # 10, 14, 30, 46, 46
+    assert _dd(body, "first-timers") == "72.7% (8 of 11)"
+    assert _dd(body, "days-to-start") == "30 days (5 participants)"  # 10, 14, 30, 46, 46
     assert _dd(body, "groups-started") == "2"
     assert _dd(body, "participants") == "5"
-    assert _dd(body, "completion") == "67% (2 of 3)"  # 12 and 9 of 12 meetings; 3 is too few
-    assert _dd(body, "outreach") == "1 of 3 offered (33%)"
+    assert _dd(body, "completion") == "66.7% (2 of 3)"  # 12 and 9 of 12 meetings; 3 is too few
+    assert _dd(body, "outreach") == "1 of 3 offered (33.3%)"
     assert _dd(body, "trained-leaders") == "2"
     waitlists = dict(re.findall(r'<tr><th scope="row">(.*?)</th><td>(\d+)</td></tr>', body))
     # Every audience the tenant runs (women, men), then any other with people in line.
     assert waitlists == {"Women": "3", "Men": "1", "Young women": "1"}
     assert "Running: 1. Planned: 1. Finished: 1." in body
     assert body.index("Autumn men") < body.index("Winter women") and "Spring women" not in body
+
+
+def test_the_figures_are_written_as_the_readers_locale_writes_numbers(client, busy, coordinator):
+    login(client, coordinator)
+    body = client.get(f"/t/{busy.slug}/vip/", headers={"Accept-Language": "sv"}).text
+    assert _dd(body, "first-timers") == "72,7 % (8 av 11)"
+    assert _dd(body, "completion") == "66,7 % (2 av 3)"
+    assert _dd(body, "outreach") == "1 av 3 erbjudna (33,3 %)"
+    assert "72.7" not in body and "66.7" not in body
 
 
 def test_an_empty_tenant_says_there_is_nothing_yet(client, vip_tenant, coordinator):
