@@ -181,5 +181,8 @@ class PersonErasure(MethodView):
         except services.LegalHold:
             db.session.rollback()
             abort(409, message="the record is under a legal hold")
+        except services.PersonGone:
+            db.session.rollback()
+            abort(404, message="no such person in this tenant")
         db.session.commit()
         return {"reports": {key: vars(report) for key, report in reports.items()}}

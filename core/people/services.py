@@ -132,6 +132,30 @@ def search_people(query: str | None = None):
     return stmt
 
 
+def lock_people(session: Session, *person_ids: int) -> dict[int, Person]:
+    """Lock the people's rows (``SELECT ... FOR UPDATE``, by id) and read them afresh, with
+    their consents; an erased person is missing from the answer, an anonymised one is there
+    with ``anonymised_at`` set.
+
+    Every change of who a record belongs to, and every erasure or anonymisation, takes this
+    lock first (several people in id order), then the plugin rows it changes (a plugin's own
+    order: VIP takes applications, then groups). So an erasure and a merge of the same
+    person are done one after the other, and the later one sees what the first left.
+    SQLite has no row locks: a writer holds the whole database anyway.
+    """
+    found: dict[int, Person] = {}
+    for person_id in sorted(set(person_ids)):
+        person = session.scalar(select(Person).where(Person.id == person_id).with_for_update()
+                                .options(selectinload(Person.consents)).execution_options(populate_existing=True))
+        if person is not None:
+            found[person_id] = person
+    return found
+
+
+class PersonGone(LookupError):
+    """The person was erased or anonymised (by someone else, meanwhile)."""
+
+
 def get_person(session: Session, person_id: int) -> Person | None:
     """One person of the current tenant, with consents, or None (also for other tenants' ids).
 
@@ -207,7 +231,9 @@ def add_consent(session: Session, person: Person, *, purpose: str, given_by: Con
 
 
 def withdraw_consent(session: Session, consent: Consent, on: date, hooks: TenantHooks | None = None) -> Consent:
-    """Record the withdrawal and tell the plugins (``hooks``), which stop what it covered."""
+    """Record the withdrawal and tell the plugins (``hooks``), which stop what it covered.
+    The person is locked first (:func:`lock_people`), as the plugins change their records."""
+    lock_people(session, consent.person_id)
     if on < consent.given_on:
         raise PersonError({"withdrawn_on": ["The withdrawal cannot be before the consent was given."]})
     consent.withdrawn_on = on
@@ -255,9 +281,14 @@ class LegalHold(Exception):
 def erase_person(session: Session, hooks: TenantHooks, person: Person, *, anonymise: bool) -> dict[str, ErasureReport]:
     """Ask every enabled plugin to erase (or anonymise) its records, then core's own.
 
-    Runs in the caller's transaction: if anything raises, nothing is erased. A person
-    under a legal hold raises :class:`LegalHold` before anything is touched.
+    Runs in the caller's transaction: if anything raises, nothing is erased. The person's
+    row is locked first (:func:`lock_people`) and read afresh, so the plugins are asked
+    about what is theirs once any merge or placing under way has committed. A person
+    erased or anonymised meanwhile raises :class:`PersonGone`, one under a legal hold
+    :class:`LegalHold`, both before anything is touched.
     """
+    if person.id not in lock_people(session, person.id) or person.anonymised_at is not None:
+        raise PersonGone(person.id)
     if person.legal_hold_reason:
         raise LegalHold(person.legal_hold_reason)
     person_id = person.id
@@ -298,8 +329,11 @@ def past_retention(session: Session, today: date) -> list[Person]:
 
 
 def enforce_retention(session: Session, hooks: TenantHooks, today: date) -> int:
-    """Anonymise everyone past retention (idempotent: the anonymised are not found again)."""
-    people = past_retention(session, today)
+    """Anonymise everyone past retention (idempotent: the anonymised are not found again).
+    All of them are locked first, in id order, as :func:`lock_people` requires."""
+    locked = lock_people(session, *(person.id for person in past_retention(session, today)))
+    people = [p for p in locked.values() if p.anonymised_at is None and p.legal_hold_reason is None
+              and p.retain_until is not None and p.retain_until < today]
     for person in people:
         erase_person(session, hooks, person, anonymise=True)
     return len(people)

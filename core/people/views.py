@@ -181,6 +181,9 @@ def erase(person_id: int):
             except services.LegalHold as exc:
                 db.session.rollback()
                 error = _("The record is under a legal hold and cannot be erased: %(reason)s", reason=exc)
+            except services.PersonGone:
+                db.session.rollback()
+                abort(404)
             else:
                 db.session.commit()
                 kept = [reason for report in reports.values() for reason in report.kept]

@@ -152,6 +152,13 @@ def _application_or_404(application_id: int):
     return application
 
 
+def _conflict(application_id: int, exc: Exception):
+    """409 for an application that changed meanwhile; 404 when it is gone altogether."""
+    db.session.rollback()
+    _application_or_404(application_id)
+    abort(409, message=str(exc))
+
+
 @api.route("/applications")
 class VipApplications(MethodView):
     @requires("vip.applications")
@@ -173,7 +180,9 @@ class VipApplications(MethodView):
 
         The same rules as the public form, plus an optional national ID. Possible duplicates
         are not refused: ``possible_duplicate`` says to check them. With ``person_id`` the
-        application is attached to that registered person instead. The acknowledgement is queued.
+        application is attached to that registered person instead, unless they already have
+        an open application for the same audience (422 on ``person_id``: never a second place
+        in the line). The acknowledgement is queued.
         """
         person = None
         person_id = data.pop("person_id", None)
@@ -186,9 +195,11 @@ class VipApplications(MethodView):
             application = services.submit_application(db.session, _vault(), data, channel=channel,
                                                       country=g.tenant.country, person=person)
         except services.ApplicationError as exc:
+            db.session.rollback()
             abort_invalid(exc.errors)
+        body = _detail(services.get_application(db.session, application.id))
         db.session.commit()
-        return _detail(services.get_application(db.session, application.id))
+        return body
 
 
 @api.route("/applications/<int:application_id>")
@@ -218,10 +229,10 @@ class VipApplicationWithdrawal(MethodView):
         except services.ApplicationError as exc:
             abort_invalid(exc.errors)
         except services.ApplicationConflict as exc:
-            db.session.rollback()
-            abort(409, message=str(exc))
+            _conflict(application_id, exc)
+        body = _detail(application)
         db.session.commit()
-        return _detail(application)
+        return body
 
 
 @api.route("/applications/<int:application_id>/duplicates")
@@ -245,6 +256,8 @@ class VipApplicationMerge(MethodView):
     @requires("vip.applications")
     @api.arguments(VipMergeSchema)
     @api.response(200, VipApplicationDetailSchema)
+    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                      description="The application or the person changed meanwhile (merged, withdrawn, erased).")
     def post(self, data, application_id):
         """Merge the applicant into a registered person (staff checked it is the same person).
 
@@ -260,5 +273,10 @@ class VipApplicationMerge(MethodView):
             services.merge(db.session, application, person, hooks=g.hooks)
         except services.ApplicationError as exc:
             abort_invalid(exc.errors)
+        except services.ApplicationConflict as exc:
+            _conflict(application_id, exc)
+        db.session.flush()
+        # Read before the commit: an erasure waiting for the person may remove it right after.
+        body = _detail(services.get_application(db.session, application.id))
         db.session.commit()
-        return _detail(services.get_application(db.session, application.id))
+        return body

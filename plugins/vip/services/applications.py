@@ -31,11 +31,12 @@ from plugins.vip.models import (
     Channel,
     ContactVia,
     Group,
+    GroupStatus,
     Meeting,
     OfferStatus,
     Outreach,
 )
-from plugins.vip.services import letters, offers
+from plugins.vip.services import letters, locks, offers
 from plugins.vip.services.ranking import initial_rank
 from plugins.vip.settings import AUDIENCES, KEY, current_settings
 
@@ -364,7 +365,7 @@ def _language(data: dict[str, Any], language: str | None) -> str:
 
 def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, channel: Channel | str,
                        country: str, applied_at: datetime | None = None, person: Person | None = None,
-                       language: str | None = None) -> Application:
+                       language: str | None = None, person_field: str = "person_id") -> Application:
     """Register an application from validated ``data`` (:class:`VipApplicationInSchema`).
 
     Makes the applicant a core person (or, with ``person``, attaches the application to that
@@ -372,11 +373,19 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
     application on the waitlist of its audience, audits it and queues an acknowledgement to
     the applicant or their contact in ``language`` (default: the language in use). Raises
     :class:`ApplicationError` for an audience the tenant does not run or an invalid national ID.
+
+    An existing ``person`` is locked first (services/locks.py) and must not have an open
+    application for the same audience (in line, or a place in a group not yet over): that
+    would give them a second place in the line, so it is refused with an
+    :class:`ApplicationError` on ``person_field`` (the form's name for the chosen person),
+    as is a person erased or anonymised meanwhile.
     """
     channel = Channel(channel)
     settings = current_settings(session)
     if data.get("audience") not in settings["audiences"]:
         raise ApplicationError({"audience": [_("Choose one of the groups this organisation runs.")]})
+    if person is not None:
+        person = _attachable(session, person, data["audience"], person_field)
     if applied_at is None and data.get("applied_on") is not None and data["applied_on"] < date.today():
         applied_at = datetime.combine(data["applied_on"], time(12, 0), tzinfo=timezone.utc)
     applied_at = applied_at or utcnow()
@@ -417,6 +426,31 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
                          "new_person": created})
     _acknowledge(session, application, person, language)
     return application
+
+
+def open_applications(session: Session, person_id: int, audience: str) -> list[Application]:
+    """The person's applications for ``audience`` still open: in line, or placed in a group
+    that has not finished (nor been cancelled)."""
+    return list(session.scalars(
+        select(Application).outerjoin(Group, Group.id == Application.group_id)
+        .where(Application.person_id == person_id, Application.audience == audience,
+               or_(Application.status.in_(IN_LINE),
+                   and_(Application.status == ApplicationStatus.placed,
+                        Group.status.in_((GroupStatus.planned, GroupStatus.running)))))
+        .order_by(Application.id)))
+
+
+def _attachable(session: Session, person: Person, audience: str, field: str) -> Person:
+    """``person`` locked and read afresh, when a new application for ``audience`` may be
+    attached to them; otherwise an :class:`ApplicationError` on ``field`` saying why."""
+    locked = people.lock_people(session, person.id).get(person.id)
+    if locked is None or locked.anonymised_at is not None:
+        raise ApplicationError({field: [_("This person is no longer registered here.")]})
+    if open_applications(session, locked.id, audience):
+        raise ApplicationError({field: [_(
+            "%(name)s already has an open application for this group. Open that application instead "
+            "of registering a second one.", name=locked.display_name)]})
+    return locked
 
 
 def _fill_blanks(session: Session, vault: Vault, person: Person, data: dict[str, Any], *, contact_self: bool,
@@ -659,26 +693,40 @@ def merge(session: Session, application: Application, into_person: Person, *,
     made, through core's erasure, when it holds nothing else. Only ever on staff action.
 
     When both had an application in line for the same group audience, the one with the
-    better place stays in line and the other is closed as ``merged``.
+    better place stays in line and the other is closed as ``merged`` (a place it held is
+    offered to the next in line).
+
+    Both people are locked first (in id order), then their applications, then the groups
+    (services/locks.py), and everything is read afresh: an application that moved to
+    another person, or whose person was erased or anonymised, while the request was on
+    its way raises :class:`ApplicationConflict`, as does a person to merge into who was.
     """
-    old = application.person
-    if into_person.id == old.id:
+    old_id = application.person_id
+    if into_person.id == old_id:
         raise ApplicationError({"person_id": [_("The application already belongs to this person.")]})
-    moved = list(session.scalars(select(Application).where(Application.person_id == old.id)
-                                 .options(selectinload(Application.offers))))
+    locked, applications = locks.people_and_applications(session, old_id, into_person.id)
+    old, into = locked.get(old_id), locked.get(into_person.id)
+    application = next((a for a in applications if a.id == application.id), None)
+    if old is None or old.anonymised_at is not None or application is None or application.person_id != old_id:
+        raise ApplicationConflict(_(locks.CHANGED))
+    if into is None or into.anonymised_at is not None:
+        raise ApplicationConflict(_("The person to merge into was erased or anonymised meanwhile."))
+    moved = [a for a in applications if a.person_id == old_id]
     made_by_application = any(a.created_person for a in moved)
     for app in moved:
-        app.person_id = into_person.id
-        app.person = into_person
+        app.person_id = into.id
+        app.person = into
         app.created_person = False
-    _merge_outreach(session, old, into_person)
-    _move_attendance(session, old, into_person)
-    _copy_consents(session, old, into_person)
+    _merge_outreach(session, old, into)
+    _move_attendance(session, old, into)
+    _copy_consents(session, old, into)
     session.flush()
-    closed = _close_repeated(session, into_person)
+    now = utcnow()
+    closed, freed = _close_repeated(session, into, now)
     audit.record(session, "vip.application.merge", object_type="vip_application", object_id=application.id,
-                 detail={"from_person": old.id, "into_person": into_person.id,
+                 detail={"from_person": old.id, "into_person": into.id,
                          "applications": sorted(a.id for a in moved), "closed": sorted(closed)})
+    _offer_on(session, freed, now)
     if made_by_application and _holds_nothing_else(session, old, hooks):
         people.erase_person(session, _hooks(hooks), old, anonymise=False)
     return application
@@ -737,23 +785,23 @@ def _copy_consents(session: Session, old: Person, into: Person) -> None:
             held.add((consent.purpose, consent.given_by, consent.given_on))
 
 
-def _close_repeated(session: Session, person: Person) -> list[int]:
+def _close_repeated(session: Session, person: Person, now: datetime) -> tuple[list[int], set[int]]:
     """Of a person's applications in line for one audience, keep the one with an open offer
-    or else the best place; close the others as merged."""
+    or else the best place; close the others as merged. Returns the closed and the groups
+    whose offered place they gave up."""
     in_line = list(session.scalars(select(Application).where(
         Application.person_id == person.id, Application.status.in_(IN_LINE))
         .options(selectinload(Application.offers))))
-    closed = []
+    closed, freed = [], set()
     by_audience: dict[str, list[Application]] = {}
     for app in in_line:
         by_audience.setdefault(app.audience, []).append(app)
-    now = utcnow()
     for apps in by_audience.values():
         apps.sort(key=lambda a: (a.status is not ApplicationStatus.offered, a.queue_rank, a.id))
         for extra in apps[1:]:
-            _close(extra, ApplicationStatus.closed, "merged", now)
+            freed |= _close(extra, ApplicationStatus.closed, "merged", now)
             closed.append(extra.id)
-    return closed
+    return closed, freed
 
 
 def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks | None) -> bool:
@@ -795,8 +843,9 @@ def _close(application: Application, status: ApplicationStatus, reason: str, now
 
 
 def _offer_on(session: Session, group_ids: Iterable[int], now: datetime) -> None:
-    """A place given up goes to the next in line, as when an offer expires."""
-    for group in session.scalars(select(Group).where(Group.id.in_(set(group_ids))).order_by(Group.id)):
+    """A place given up goes to the next in line, as when an offer expires. The groups are
+    locked in id order, after the applications (services/locks.py)."""
+    for group in locks.groups(session, *group_ids).values():
         offers.offer_next(session, group, now=now)
 
 
@@ -808,11 +857,21 @@ def withdraw(session: Session, application: Application, reason: str) -> Applica
     """The applicant (or staff on their word) takes the application back, for ``reason``
     (a key of :data:`WITHDRAWAL_REASONS`). Open offers are withdrawn with it; a place held
     in a group is given up: no longer expected at the meetings to come (``group_id`` stays,
-    the record of where it was). Raises :class:`ApplicationConflict` when it has already ended."""
+    the record of where it was). Takes the locks placing takes (the person, the application,
+    the groups) and reads them afresh. Raises :class:`ApplicationConflict` when it has
+    already ended, or was erased or anonymised meanwhile. Returns the application as read
+    under the lock."""
     if reason not in WITHDRAWAL_REASONS:
         raise ApplicationError({"reason": [_("Choose one of the reasons.")]})
+    application = locks.application_with_person(session, application.id)
+    if application is None:
+        raise ApplicationConflict(_(locks.CHANGED))
     if application.status not in WITHDRAWABLE:
         raise ApplicationConflict(_("The application has already ended."))
+    held = {o.group_id for o in application.offers if o.status is OfferStatus.open}
+    if application.status is ApplicationStatus.placed and application.group_id:
+        held.add(application.group_id)
+    locks.groups(session, *held)  # as placing takes them: person, application, groups
     was = application.status
     now = utcnow()
     freed = _close(application, ApplicationStatus.withdrawn, reason, now)
@@ -843,9 +902,11 @@ def consent_withdrawn(session: Session, person: Person, consent: Consent) -> Non
         return
     now = utcnow()
     closed, freed = [], set()
-    for application in session.scalars(select(Application).where(
-            Application.person_id == person.id, Application.status.in_(IN_LINE))
-            .options(selectinload(Application.offers))):
+    in_line = session.scalars(select(Application.id).where(
+        Application.person_id == person.id, Application.status.in_(IN_LINE))).all()
+    for application in locks.applications(session, *in_line).values():
+        if application.status not in IN_LINE:
+            continue
         freed |= _close(application, ApplicationStatus.closed, "consent_withdrawn", now)
         closed.append(application.id)
     if closed:

@@ -10,7 +10,8 @@ Erasure deletes all of it. Anonymisation (on request, or core's retention job on
 ``Person.retain_until`` has passed) keeps what the figures need and nothing identifying:
 each application keeps its audience, channel, first-timer flag, dates, status and group,
 and loses the contact person, the needs and every waitlist move (their reasons are free
-text); an application still in line is closed, its open offer withdrawn. The outreach row
+text); an application still in line is closed (``anonymised``), its open offer withdrawn and
+that place offered to the next in line. The outreach row
 keeps its two dates and loses the service and the note. The anonymised person row core
 keeps is what these rows point to: no name, no contact, no national ID.
 
@@ -32,6 +33,7 @@ from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach
+from plugins.vip.services import locks, offers
 
 #: The word an application closed by anonymisation carries in ``closed_reason``.
 ANONYMISED = "anonymised"
@@ -130,23 +132,35 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
 def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureReport | None:
     """Erase VIP's records of ``person``, or with ``anonymise`` strip them of everything
     identifying (see the module's docstring); None when VIP holds nothing about them.
-    Core's attendance goes with core's person record (or stays with the anonymised one)."""
+    Core's attendance goes with core's person record (or stays with the anonymised one).
+
+    Core holds the person's lock; the applications are locked next, then the groups whose
+    place they give up (services/locks.py), and each place given up (an open offer, or a
+    place in a group not yet over when the record is erased) goes to the next in line.
+    """
+    ids = session.scalars(select(Application.id).where(Application.person_id == person.id)).all()
+    locks.applications(session, *ids)
     applications = _applications(session, person)
     outreach = _outreach(session, person)
     if not applications and outreach is None:
         return None
+    freed = {o.group_id for a in applications for o in a.offers if o.status == OfferStatus.open}
+    if not anonymise:
+        freed |= {a.group_id for a in applications if a.status == ApplicationStatus.placed and a.group is not None
+                  and a.group.status in offers.OPEN_GROUPS}
+    groups = locks.groups(session, *freed)
     report = ErasureReport()
-    offers = sum(len(a.offers) for a in applications)
+    offer_count = sum(len(a.offers) for a in applications)
     moves = sum(len(a.moves) for a in applications)
+    now = utcnow()
     if not anonymise:
         for application in applications:
             session.delete(application)  # its offers and moves go with it
         if outreach is not None:
             session.delete(outreach)
-        report.erased = {"application": len(applications), "offer": offers, "waitlist_move": moves,
+        report.erased = {"application": len(applications), "offer": offer_count, "waitlist_move": moves,
                          "outreach": int(outreach is not None)}
     else:
-        now = utcnow()
         for application in applications:
             application.contact_name = application.contact_phone = application.contact_email = None
             application.needs = None
@@ -162,8 +176,10 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
             application.moves.clear()  # delete-orphan: the moves and their reasons go
         if outreach is not None:
             outreach.service = outreach.note = None
-        report.anonymised = {"application": len(applications), "offer": offers,
+        report.anonymised = {"application": len(applications), "offer": offer_count,
                              "outreach": int(outreach is not None)}
         report.erased = {"waitlist_move": moves}
     session.flush()
+    for group in groups.values():
+        offers.offer_next(session, group, now=now)
     return report

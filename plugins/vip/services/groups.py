@@ -301,12 +301,15 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     old place in line (the course they were promised is not held), and its meetings not yet
     started are cancelled in core. A finished group cannot be cancelled; cancelling twice
     changes nothing."""
-    from plugins.vip.services.offers import withdraw_offers
+    from plugins.vip.services.offers import OfferConflict, withdraw_offers
 
     now = as_utc(now or utcnow())
     if not _cancellable(group):
         return group
-    withdrawn = withdraw_offers(session, group, now=now)
+    try:
+        withdrawn = withdraw_offers(session, group, now=now)
+    except OfferConflict as exc:  # a place of the group is being changed right now: try again
+        raise GroupError({"status": [str(exc)]}, conflict=True) from None
     if not _cancellable(group):  # read afresh under the lock: cancelled meanwhile by someone else
         return group
     group.status = GroupStatus.cancelled

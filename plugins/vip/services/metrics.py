@@ -25,6 +25,7 @@ from core.tenants.models import TenantPlugin
 from plugins.vip.models import (
     IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach, TrainedLeader,
 )
+from plugins.vip.services.outreach import people_counted
 from plugins.vip.services.register import email_digest
 from plugins.vip.settings import KEY, current_settings, load_settings
 
@@ -160,9 +161,10 @@ def completion_rate(session: Session, tenant_ids: list[int]) -> dict[int, Rate]:
 
 
 def outreach_counts(session: Session, tenant_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """``(offered at least once, registered)`` users of disability services per tenant."""
+    """``(offered at least once, registered)`` users of disability services per tenant, counted
+    as people (:func:`plugins.vip.services.outreach.people_counted`)."""
     rows = session.execute(
-        select(Outreach.tenant_id, func.count(Outreach.offered_on), func.count(Outreach.id))
+        select(Outreach.tenant_id, *people_counted())
         .where(Outreach.tenant_id.in_(tenant_ids))
         .group_by(Outreach.tenant_id)
     )

@@ -5,8 +5,10 @@ The places of a group are its capacity; a place is taken by a participant (an ap
 group: it locks the group's row, so two confirmations of the last place at the same moment
 are taken one after the other and the second is refused with :class:`GroupFull`.
 
-Locks are always taken in one order (groups by id, then the application, then the offer)
-so two transactions never wait on each other in a circle.
+Locks are always taken in one order (the applicant's person, the application, groups by
+id, then the offer; see services/locks.py) so two transactions never wait on each other in
+a circle. An application whose person was erased or anonymised, or that moved to another
+person while the request was on its way, is refused with :class:`ApplicationGone`.
 
 What happens when an offer is not taken:
 
@@ -51,7 +53,7 @@ from plugins.vip.models import (
     Offer,
     OfferStatus,
 )
-from plugins.vip.services import letters, waitlist
+from plugins.vip.services import letters, locks, waitlist
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -84,6 +86,17 @@ class AlreadyAnswered(OfferConflict):
 
 class OfferExpired(OfferConflict):
     """The time to answer the offer is over."""
+
+
+class ApplicationGone(OfferConflict):
+    """The application was erased, anonymised or merged into another person meanwhile."""
+
+
+def _lock_application_and_person(session: Session, application_id: int) -> Application:
+    application = locks.application_with_person(session, application_id)
+    if application is None:
+        raise ApplicationGone(_(locks.CHANGED))
+    return application
 
 
 # -- places -----------------------------------------------------------------------------
@@ -122,24 +135,10 @@ def places_of(session: Session, groups: Iterable[Group]) -> dict[int, dict[str, 
 
 
 def _lock_groups(session: Session, *group_ids: int) -> dict[int, Group]:
-    """Lock the groups' rows (by id, the one order every lock follows) and read them afresh."""
-    found = {}
-    for group_id in sorted(set(group_ids)):
-        group = session.scalar(select(Group).where(Group.id == group_id).with_for_update()
-                               .execution_options(populate_existing=True))
-        if group is not None:
-            found[group_id] = group
+    found = locks.groups(session, *group_ids)
+    if set(found) != set(group_ids):
+        raise OfferConflict(_("The group no longer exists."))
     return found
-
-
-def _lock_application(session: Session, application_id: int) -> Application:
-    return session.scalars(select(Application).where(Application.id == application_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
-
-
-def _lock_offer(session: Session, offer_id: int) -> Offer:
-    return session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
 
 
 def _check_group_open(group: Group) -> None:
@@ -156,20 +155,22 @@ def _open_offer(session: Session, application_id: int) -> Offer | None:
 def place(session: Session, application: Application, group: Group, *, now: datetime, by_user=None) -> Application:
     """Give ``application`` a place in ``group``: the only way into a group, never past its capacity.
 
-    Locks the group's row first, so concurrent placements in one group are taken one at a
-    time, then counts the participants and the places promised by open offers to others:
-    when none is left this raises :class:`GroupFull` (nothing is changed). The application
-    must be in line (waiting or offered) and of the group's audience. An open offer of this
+    Locks the applicant's person and the application, then the group's row, so concurrent
+    placements in one group are taken one at a time (and a merge or an erasure of the
+    applicant waits, or is waited for), then counts the participants and the places
+    promised by open offers to others: when none is left this raises :class:`GroupFull`
+    (nothing is changed). The application must be in line (waiting or offered) and of the
+    group's audience. An open offer of this
     group to the application is taken as accepted (staff recording it); an open offer of
     another group is withdrawn and that place offered to the next in line. The participant
     gets an attendance row for each of the group's meetings that has not started yet.
     """
     now = as_utc(now)
+    application = _lock_application_and_person(session, application.id)
     current = _open_offer(session, application.id)
     other_group = current.group_id if current is not None and current.group_id != group.id else None
     locked = _lock_groups(session, group.id, *([other_group] if other_group else []))
     group = locked[group.id]
-    application = _lock_application(session, application.id)
     if application.audience != group.audience:
         raise OfferError({"application_id": [_("The application is for another audience than the group.")]})
     _check_group_open(group)
@@ -180,9 +181,8 @@ def place(session: Session, application: Application, group: Group, *, now: date
     if _occupied(session, group.id, excluding_application=application.id) >= group.capacity:
         raise GroupFull(_("The group is full."))
 
-    current = _open_offer(session, application.id)
     if current is not None:
-        current = _lock_offer(session, current.id)
+        current = locks.offer(session, current.id)
         if current.group_id == group.id:
             current.status = OfferStatus.accepted
             current.answered_at = current.answered_at or now
@@ -213,15 +213,17 @@ def place(session: Session, application: Application, group: Group, *, now: date
 # -- offers -----------------------------------------------------------------------------
 
 
-def next_in_line(session: Session, group: Group, limit: int = 1) -> list[Application]:
+def next_in_line(session: Session, group: Group, limit: int = 1, *, lock: bool = False) -> list[Application]:
     """The first ``limit`` waiting applications of the group's audience, in waitlist order,
-    leaving out those who declined or let expire an offer of this group before."""
+    leaving out those who declined or let expire an offer of this group before. With
+    ``lock``, the first ``limit`` not locked by another transaction, locked and read afresh."""
     refused = select(Offer.application_id).where(
         Offer.group_id == group.id, Offer.status.in_((OfferStatus.declined, OfferStatus.expired)))
-    return list(session.scalars(
-        waitlist.waitlist(group.audience)
-        .where(Application.status == ApplicationStatus.waiting, Application.id.not_in(refused))
-        .limit(limit)))
+    stmt = (waitlist.waitlist(group.audience)
+            .where(Application.status == ApplicationStatus.waiting, Application.id.not_in(refused)).limit(limit))
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
 
 
 def make_offer(session: Session, application: Application, group: Group, *, now: datetime,
@@ -237,8 +239,15 @@ def make_offer(session: Session, application: Application, group: Group, *, now:
     contacted, with a link to the public answer page. Only the token's SHA-256 is stored.
     """
     now = as_utc(now)
+    application = _lock_application_and_person(session, application.id)
     group = _lock_groups(session, group.id)[group.id]
-    application = _lock_application(session, application.id)
+    return _offer(session, application, group, now=now, out_of_turn_reason=out_of_turn_reason, by_user=by_user)
+
+
+def _offer(session: Session, application: Application, group: Group, *, now: datetime,
+           out_of_turn_reason: str | None = None, by_user=None, in_turn: bool = False) -> Offer:
+    """:func:`make_offer` once the application and the group are locked; ``in_turn`` when
+    :func:`offer_next` chose it (the first unlocked in line, see services/locks.py)."""
     if application.audience != group.audience:
         raise OfferError({"group_id": [_("This group is for another audience than the application.")]})
     _check_group_open(group)
@@ -251,8 +260,8 @@ def make_offer(session: Session, application: Application, group: Group, *, now:
     if free_places(session, group) < 1:
         raise GroupFull(_("The group has no free place to offer."))
 
-    first = next_in_line(session, group)
-    out_of_turn = not first or first[0].id != application.id
+    first = [] if in_turn else next_in_line(session, group)
+    out_of_turn = not in_turn and (not first or first[0].id != application.id)
     if out_of_turn:
         if not (out_of_turn_reason or "").strip():
             raise OfferError({"out_of_turn_reason": [_(
@@ -282,15 +291,17 @@ def make_offer(session: Session, application: Application, group: Group, *, now:
 
 
 def offer_next(session: Session, group: Group, *, now: datetime, by_user=None) -> list[Offer]:
-    """Offer each free place of ``group`` to the next in line of its audience; the offers made."""
+    """Offer each free place of ``group`` to the next in line of its audience; the offers made.
+    An application locked by another transaction right now is passed over (services/locks.py)."""
+    now = as_utc(now)
     group = _lock_groups(session, group.id)[group.id]
     if group.status not in OPEN_GROUPS:
         return []
     free = free_places(session, group)
     if free < 1:
         return []
-    return [make_offer(session, application, group, now=now, by_user=by_user)
-            for application in next_in_line(session, group, free)]
+    return [_offer(session, application, group, now=now, by_user=by_user, in_turn=True)
+            for application in next_in_line(session, group, free, lock=True)]
 
 
 def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_link: bool = False,
@@ -303,8 +314,9 @@ def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_li
     :class:`AlreadyAnswered` or :class:`OfferExpired` and changes nothing.
     """
     now = as_utc(now)
+    application = _lock_application_and_person(session, offer.application_id)
     group = _lock_groups(session, offer.group_id)[offer.group_id]
-    offer = _lock_offer(session, offer.id)
+    offer = locks.offer(session, offer.id)
     if offer.status == OfferStatus.expired or (offer.status == OfferStatus.open and as_utc(offer.expires_at) <= now):
         raise OfferExpired(_("The time to answer this offer is over."))
     if offer.status != OfferStatus.open:
@@ -312,13 +324,11 @@ def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_li
     offer.answered_at = now
     offer.answered_by = getattr(by_user, "id", None)
     offer.answered_via_link = via_link
-    application = offer.application
     if accept:
         offer.status = OfferStatus.accepted
         place(session, application, group, now=now, by_user=by_user)
     else:
         offer.status = OfferStatus.declined
-        application = _lock_application(session, application.id)
         if keep_in_line:
             application.status = ApplicationStatus.waiting
         else:
@@ -332,18 +342,39 @@ def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_li
     return offer
 
 
+def _holders(session: Session, group_id: int) -> set[int]:
+    offered = select(Offer.application_id).where(Offer.group_id == group_id, Offer.status == OfferStatus.open)
+    return set(session.scalars(select(Application.id).where(
+        ((Application.group_id == group_id) & (Application.status == ApplicationStatus.placed))
+        | Application.id.in_(offered))))
+
+
+def _lock_holders(session: Session, group_id: int) -> tuple[Group, dict[int, Application]]:
+    """Lock the applications holding a place in the group (placed, or an open offer), then
+    the group (the order of services/locks.py). One that took a place between the read and
+    the group's lock is locked too when free; when it is being changed again right now,
+    this raises :class:`OfferConflict` (try again) rather than wait against the order."""
+    held = locks.applications(session, *_holders(session, group_id))
+    group = _lock_groups(session, group_id)[group_id]
+    late = _holders(session, group_id) - set(held)
+    if late:
+        more = locks.applications(session, *late, skip_locked=True)
+        if set(more) != late:
+            raise OfferConflict(_("Someone is changing a place in this group right now. Try again."))
+        held.update(more)
+    return group, held
+
+
 def withdraw_offers(session: Session, group: Group, *, now: datetime) -> int:
     """Take back the open offers of ``group`` (it was cancelled, or offered by mistake): each
     application waits again, keeping its place in line. Returns how many were withdrawn."""
     now = as_utc(now)
-    group = _lock_groups(session, group.id)[group.id]
+    group, held = _lock_holders(session, group.id)
     withdrawn = 0
     for offer_id in session.scalars(select(Offer.id).where(Offer.group_id == group.id, Offer.status == OfferStatus.open)
                                     .order_by(Offer.id)).all():
-        offer = _lock_offer(session, offer_id)
-        if offer.status != OfferStatus.open:
-            continue
-        application = _lock_application(session, offer.application_id)
+        offer = locks.offer(session, offer_id)
+        application = held[offer.application_id]
         offer.status = OfferStatus.withdrawn
         offer.answered_at = now
         application.status = ApplicationStatus.waiting
@@ -364,17 +395,18 @@ def expire_due_offers(session: Session, tenant: Tenant, now: datetime) -> int:
     start with the ``base_url`` setting (SAMVERKA_BASE_URL), since no request names a host.
     """
     now = as_utc(now)
-    due = session.execute(select(Offer.id, Offer.group_id).where(
+    due = session.execute(select(Offer.id, Offer.group_id, Offer.application_id).where(
         Offer.status == OfferStatus.open, Offer.expires_at <= now).order_by(Offer.group_id, Offer.id)).all()
+    held = locks.applications(session, *(row.application_id for row in due))
+    groups = locks.groups(session, *(row.group_id for row in due))
     expired = 0
-    groups: dict[int, Group] = {}
-    for offer_id, group_id in due:
-        groups.update(_lock_groups(session, group_id))
-        offer = _lock_offer(session, offer_id)
-        if offer.status != OfferStatus.open or as_utc(offer.expires_at) > now:
+    for offer_id, group_id, application_id in due:
+        offer = locks.offer(session, offer_id)
+        application = held.get(application_id)
+        if offer is None or application is None or offer.status != OfferStatus.open \
+                or as_utc(offer.expires_at) > now:
             continue
         offer.status = OfferStatus.expired
-        application = _lock_application(session, offer.application_id)
         application.status = ApplicationStatus.waiting
         session.flush()
         waitlist.move_to_back(session, application, EXPIRED_REASON, now=now)

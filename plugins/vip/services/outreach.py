@@ -10,10 +10,10 @@ Rules, for single entry (:func:`record`, :func:`update`) and the CSV import alik
 - An offer counts as information: when ``informed_on`` is empty and ``offered_on`` is set,
   ``informed_on`` takes the date of the offer. Informed after the offer is an error.
 - A new person is matched to someone already registered by national ID, or by the same
-  name and birth date (by name and birth year when only the year is known, if exactly one
-  person fits), through core's :func:`~core.people.services.find_duplicates`; only when no
-  one matches is a person created. Several people who fit equally well is an error: staff
-  choose the person instead.
+  name and birth year (the paper form's rule, :func:`_match`), when no birth date known on
+  both sides differs and exactly one person fits (one with the same birth date comes
+  first); only when no one matches is a person created. Several people who fit equally
+  well is an error: staff choose the person instead.
 - National IDs are never echoed: not in messages, reports, audit details or logs.
 
 The CSV import is all or nothing: every row is checked first and any error leaves the
@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from core.audit import services as audit
@@ -41,6 +41,7 @@ from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
 from plugins.vip.models import Outreach
+from plugins.vip.services.applications import possible_duplicates
 
 #: The list filters: no date yet; informed but not offered; offered (and so informed).
 NOT_INFORMED, INFORMED, OFFERED = "not_informed", "informed", "offered"
@@ -137,13 +138,20 @@ def for_person(session: Session, person_id: int) -> Outreach | None:
 
 
 def coverage(session: Session) -> tuple[int, int]:
-    """``(offered, total)``: users offered the course at least once, and all registered
-    users of disability services (the outreach rows), in the current tenant. One query.
+    """``(offered, total)``: people offered the course at least once, and all registered
+    users of disability services, in the current tenant; people, not rows (the import and
+    single entry match a person already registered rather than add them twice). One query.
 
     Rows of anonymised people count too: anonymisation keeps their dates for the statistics
     (as the ``vip.outreach_coverage`` metric counts them); the list shows only named people."""
-    offered, total = session.execute(select(func.count(Outreach.offered_on), func.count(Outreach.id))).one()
+    offered, total = session.execute(select(*people_counted())).one()
     return int(offered or 0), int(total or 0)
+
+
+def people_counted() -> tuple:
+    """The columns counting people offered and people registered (distinct persons)."""
+    offered = case((Outreach.offered_on.is_not(None), Outreach.person_id))
+    return func.count(distinct(offered)), func.count(distinct(Outreach.person_id))
 
 
 def coverage_percent(offered: int, total: int) -> int | None:
@@ -221,27 +229,28 @@ class _Ambiguous(Exception):
 
 
 def _match(session: Session, vault: Vault, data: dict[str, Any], parsed, country: str) -> Person | None:
-    """The registered person these details describe, or None; raises :class:`_Ambiguous`."""
-    candidate = {"first_name": data.get("first_name"), "last_name": data.get("last_name")}
+    """The registered person these details describe, or None; raises :class:`_Ambiguous`.
+
+    The candidates are those the paper form shows staff
+    (:func:`~plugins.vip.services.applications.possible_duplicates`): the same national ID,
+    or the same name and birth year. A namesake fits when nothing known contradicts the
+    row: not another national ID, not another birth date when both are known to the day.
+    So someone the paper form registered with only a birth year is found by their birth date.
+    """
+    birth_date = data.get("birth_date") or (parsed.birth_date if parsed is not None else None)
+    candidate = {"first_name": data.get("first_name"), "last_name": data.get("last_name"),
+                 "birth_date": birth_date, "birth_year": data.get("birth_year")}
     if parsed is not None:
         candidate.update(national_id=parsed.value, national_id_country=parsed.country)
-    found = people.find_duplicates(session, vault, candidate, country=country)
+    found = possible_duplicates(session, vault, candidate, country=country)
     same_number = [d.person for d in found if "national_id" in d.reasons]
     if same_number:
         return same_number[0]
-    first, last = data["first_name"].strip().casefold(), data["last_name"].strip().casefold()
-    namesakes = [d.person for d in found
-                 if d.person.first_name.strip().casefold() == first and d.person.last_name.strip().casefold() == last]
-    if parsed is not None:
-        namesakes = [p for p in namesakes if p.national_id_index is None]  # another number: someone else
-    birth_date = data.get("birth_date") or (parsed.birth_date if parsed is not None else None)
-    if birth_date is not None:
-        fits = [p for p in namesakes if p.birth_date == birth_date]
-    elif data.get("birth_year") is not None:
-        year = data["birth_year"]
-        fits = [p for p in namesakes if p.birth_year == year or (p.birth_date is not None and p.birth_date.year == year)]
-    else:
-        fits = []
+    fits = [d.person for d in found if "name+birth_year" in d.reasons
+            and not (parsed is not None and d.person.national_id_index is not None)  # another number: someone else
+            and not (birth_date and d.person.birth_date and d.person.birth_date != birth_date)]
+    exact = [p for p in fits if birth_date and p.birth_date == birth_date]
+    fits = exact or fits
     if len(fits) > 1:
         raise _Ambiguous
     return fits[0] if fits else None

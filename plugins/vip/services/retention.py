@@ -23,12 +23,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from core.audit import services as audit
 from core.db import as_utc
 from core.people.models import Person
-from core.people.services import LegalHold, erase_person
+from core.people.services import LegalHold, PersonGone, erase_person, lock_people
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
@@ -76,18 +76,17 @@ def _erase_unplaced(session: Session, hooks: TenantHooks, before: datetime) -> i
     by_person: dict[int, list[Application]] = {}
     for application in due:
         by_person.setdefault(application.person_id, []).append(application)
-    people = {p.id: p for p in session.scalars(
-        select(Person).where(Person.id.in_(by_person)).options(selectinload(Person.consents)))} if by_person else {}
+    people = lock_people(session, *by_person)  # all of them first, in id order (core's rule)
     erased = 0
     for person_id, applications in by_person.items():
-        person = people[person_id]
-        if person.legal_hold_reason:
+        person = people.get(person_id)
+        if person is None or person.anonymised_at is not None or person.legal_hold_reason:
             continue
         ids = {a.id for a in applications}
         if any(a.created_person for a in applications) and not _held_elsewhere(session, hooks, person, ids):
             try:
                 erase_person(session, hooks, person, anonymise=False)
-            except LegalHold:
+            except (LegalHold, PersonGone):
                 continue
             erased += len(applications)
             continue

@@ -105,6 +105,10 @@ def merge_application(application_id: int):
         except services.ApplicationError as exc:
             db.session.rollback()
             errors = exc.errors
+        except services.ApplicationConflict as exc:
+            db.session.rollback()
+            return _detail(_application_or_404(application_id), errors={"person_id": [str(exc)]}, typed=typed,
+                           status=409)
         else:
             db.session.commit()
             flash(_("The application now belongs to %(name)s.", name=person.display_name), "success")
@@ -174,10 +178,13 @@ def new_application():
             return _new_form(settings, typed, {}, duplicates, 409)
     try:
         application = services.submit_application(db.session, _vault(), data, channel=Channel.paper,
-                                                  country=g.tenant.country, person=person)
+                                                  country=g.tenant.country, person=person,
+                                                  person_field="duplicate_choice")
     except services.ApplicationError as exc:
         db.session.rollback()
-        return _new_form(settings, typed, exc.errors, status=422)
+        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country) \
+            if "duplicate_choice" in exc.errors else ()
+        return _new_form(settings, typed, exc.errors, duplicates, status=422)
     db.session.commit()
     flash(_("The application is saved.") if person is None else
           _("The application is saved for %(name)s.", name=person.display_name), "success")

@@ -4,7 +4,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.audit.models import AuditEvent
 from core.db import tenant_scope
@@ -72,6 +72,24 @@ def test_a_legal_hold_stops_erasure(admin, make_person, db_session):
     assert client.post(f"/api/v1/t/{tenant.slug}/people/{person_id}/erasure", json={}).status_code == 409
     page = client.post(f"/t/{tenant.slug}/people/{person_id}/erase", data={"mode": "erase", "confirm": "yes"})
     assert page.status_code == 422 and "Court order 2026-123" in page.text
+
+
+def test_a_person_anonymised_meanwhile_is_not_erased_again(app, make_tenant, make_person, db_session):
+    """The erasure locks the person's row and reads it afresh: a request that read the
+    person before someone else anonymised them finds them gone (the API answers 404)."""
+    from core.people import services
+
+    tenant = make_tenant(plugins={"sample": {}})
+    person_id = make_person(tenant, first_name="Maja").id
+    hooks = app.extensions["samverka"].registry.relay(set())
+    with tenant_scope(tenant.id):
+        stale = db_session.get(Person, person_id)
+        db_session.execute(update(Person).where(Person.id == person_id).values(anonymised_at=datetime.now(timezone.utc),
+                                                                              first_name=""))
+        with pytest.raises(services.PersonGone):
+            services.erase_person(db_session, hooks, stale, anonymise=False)
+        assert db_session.get(Person, person_id) is not None
+        assert db_session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(("person.erase", "person.anonymise")))).all() == []
 
 
 def test_retention_job_anonymises_once_and_respects_holds(app, db_session, make_tenant, make_person):

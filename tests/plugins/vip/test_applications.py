@@ -24,6 +24,7 @@ from plugins.vip.models import (
     Channel,
     ContactVia,
     Group,
+    GroupStatus,
     Meeting,
     Offer,
     OfferStatus,
@@ -241,6 +242,43 @@ def test_an_application_for_an_existing_person_adds_no_person(submit, make_perso
     assert _in(vip_tenant, db_session, select(func.count(Person.id)))[0] == before
     # Blanks are filled in, what the record holds is not overwritten.
     assert (existing.email, existing.phone) == ("anna.berg@example.org", "0701111111")
+
+
+def test_a_second_open_application_for_the_same_group_is_refused(submit, app, db_session, vip_tenant):
+    """Attaching a paper application to someone already in line for the same audience would
+    give them a second place in the line: refused on the field that chose the person."""
+    first = submit()
+    before = len(_in(vip_tenant, db_session, select(Application)))
+    with pytest.raises(services.ApplicationError) as caught:
+        submit(person=first.person, channel=Channel.paper)
+    assert list(caught.value.errors) == ["person_id"] and "already has an open application" in \
+        caught.value.errors["person_id"][0]
+    db_session.rollback()
+    assert len(_in(vip_tenant, db_session, select(Application))) == before
+    # Another audience is another line; an application that ended is no longer open.
+    assert submit(person=first.person, channel=Channel.paper, audience="men").person_id == first.person_id
+    with tenant_scope(vip_tenant.id):
+        db_session.get(Application, first.id).status = ApplicationStatus.withdrawn
+        db_session.commit()
+    assert submit(person=first.person, channel=Channel.paper).person_id == first.person_id
+
+
+def test_a_place_in_a_group_not_yet_over_is_an_open_application(submit, app, db_session, vip_tenant):
+    first = submit()
+    with tenant_scope(vip_tenant.id):
+        group = Group(name="Women spring", audience="women", capacity=6, status=GroupStatus.running)
+        db_session.add(group)
+        db_session.flush()
+        placed = db_session.get(Application, first.id)
+        placed.status, placed.group_id = ApplicationStatus.placed, group.id
+        db_session.commit()
+    with pytest.raises(services.ApplicationError):
+        submit(person=first.person, channel=Channel.paper)
+    db_session.rollback()
+    with tenant_scope(vip_tenant.id):
+        db_session.get(Group, group.id).status = GroupStatus.finished
+        db_session.commit()
+    assert submit(person=first.person, channel=Channel.paper, taken_before="yes").status == ApplicationStatus.waiting
 
 
 # --------------------------------------------------------------------------- the acknowledgement
@@ -564,6 +602,59 @@ def test_a_place_given_up_goes_to_the_next_in_line(submit, app, db_session, vip_
     assert offered_to() == [fourth.id]
 
 
+@pytest.mark.parametrize("anonymise", [False, True], ids=["erased", "anonymised"])
+def test_a_place_held_by_someone_erased_goes_to_the_next_in_line(submit, app, db_session, vip_tenant, anonymise):
+    """Erasing or anonymising an applicant with an open offer frees that place (the offer is
+    withdrawn, the application gone or closed) and offers it on, as a withdrawal does."""
+    first, second = (submit(first_name=name, phone=f"07012345{n}", email=None, contact_via="guardian",
+                            contact_name="Greta Guardian", contact_phone="0709999999", needs="A ramp")
+                     for n, name in enumerate(("Anna", "Bea"), 10))
+    group, offer = _group_and_offer(db_session, vip_tenant, first)
+    with tenant_scope(vip_tenant.id):
+        db_session.get(Group, group.id).capacity = 1
+        db_session.commit()
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        people.erase_person(db_session, _hooks(app, "vip"), db_session.get(Person, first.person_id),
+                            anonymise=anonymise)
+        db_session.commit()
+        open_offers = db_session.scalars(select(Offer.application_id).where(
+            Offer.group_id == group.id, Offer.status == OfferStatus.open)).all()
+    assert open_offers == [second.id]
+    gone = _reload(vip_tenant, db_session, first.id)
+    if anonymise:
+        assert (gone.status, gone.closed_reason, gone.contact_name, gone.needs) == (
+            ApplicationStatus.closed, "anonymised", None, None)
+    else:
+        assert gone is None
+
+
+def test_merge_into_someone_anonymised_meanwhile_is_refused(submit, app, db_session, make_person, vip_tenant):
+    """The merge locks both people and reads them afresh: a person anonymised since the
+    request read them is no one to merge into, and nothing moves."""
+    existing = make_person(vip_tenant, first_name="Anna", last_name="Berg")
+    application = submit(channel=Channel.paper)
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        stale = db_session.get(Person, existing.id)
+        db_session.expunge(stale)  # what the request read before the anonymisation
+        people.erase_person(db_session, _hooks(app, "vip"), db_session.get(Person, existing.id), anonymise=True)
+        db_session.commit()
+        with pytest.raises(services.ApplicationConflict):
+            services.merge(db_session, db_session.get(Application, application.id), stale, hooks=_hooks(app, "vip"))
+        db_session.rollback()
+    assert _reload(vip_tenant, db_session, application.id).person_id == application.person_id
+
+
+def test_withdrawing_for_someone_erased_meanwhile_is_a_conflict(submit, app, db_session, vip_tenant):
+    application = submit()
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        stale = db_session.get(Application, application.id)
+        people.erase_person(db_session, _hooks(app, "vip"), db_session.get(Person, application.person_id),
+                            anonymise=False)
+        db_session.commit()
+        with pytest.raises(services.ApplicationConflict):
+            services.withdraw(db_session, stale, "applicant_asked")
+
+
 def test_withdrawing_twice_or_without_a_reason_is_refused(submit, app, db_session, vip_tenant):
     application = submit()
     with app.test_request_context(), tenant_scope(vip_tenant.id):
@@ -799,6 +890,16 @@ def test_the_paper_form_checks_duplicates_before_saving(staff, submit, vip_tenan
     assert separate.status_code == 302
     new_id = int(re.search(r"/applications/(\d+)$", separate.headers["Location"]).group(1))
     assert _reload(vip_tenant, db_session, new_id).person_id not in (existing.person_id,)
+
+
+def test_the_paper_form_refuses_a_second_place_in_the_line(staff, submit, vip_tenant, db_session):
+    client, base = staff
+    existing = submit(phone="0701234567", email=None)
+    typed = {**FORM, "phone": "070 123 45 67", "email": "", "duplicate_choice": str(existing.person_id)}
+    response = client.post(f"{base}/applications/new", data=typed)
+    assert response.status_code == 422 and 'id="duplicate_choice-error"' in response.text
+    assert "already has an open application" in response.text and 'value="070 123 45 67"' in response.text
+    assert len(_in(vip_tenant, db_session, select(Application))) == 1
 
 
 def test_the_paper_form_refuses_attaching_to_an_unknown_person(staff, submit, make_vip_tenant):

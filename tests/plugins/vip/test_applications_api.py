@@ -101,6 +101,17 @@ def test_an_application_may_be_attached_to_a_registered_person(api, make_person,
     assert refused.status_code == 422 and "person_id" in refused.json["errors"]
 
 
+def test_attaching_to_someone_already_in_line_is_refused(api, make_person, vip_tenant, db_session):
+    client, base = api
+    person = make_person(vip_tenant, first_name="Anna", last_name="Berg")
+    assert client.post(base, json={**BODY, "person_id": person.id}).status_code == 201
+    again = client.post(base, json={**BODY, "person_id": person.id})
+    assert again.status_code == 422 and again.mimetype == "application/problem+json"
+    assert "already has an open application" in again.json["errors"]["person_id"][0]
+    listed = client.get(base, query_string={"audience": BODY["audience"]}).json
+    assert [a["person_id"] for a in listed["items"]] == [person.id]  # one place in the line, not two
+
+
 def test_the_list_filters_and_flags_duplicates(api, submit):
     client, base = api
     first = submit(phone="0701234567", email=None)

@@ -12,6 +12,7 @@ from core.audit.models import AuditEvent
 from core.db import tenant_scope
 from core.people.models import Person
 from plugins.vip.models import Outreach
+from plugins.vip.services import metrics
 from plugins.vip.services import outreach as services
 from tests.fixtures.app import login
 from tests.plugins.vip.test_outreach import pnr
@@ -113,6 +114,57 @@ def test_registered_people_are_reused(run_import, make_person, db_session, vip_t
     assert (report.created, report.people_created) == (2, 0)
     _people, rows, _events = snapshot(db_session, vip_tenant)
     assert {r.person_id for r in rows} == {by_number.id, by_name.id}
+
+
+def test_someone_the_paper_form_registered_by_birth_year_is_found_by_birth_date(run_import, app, db_session,
+                                                                                   vip_tenant):
+    """The paper form keeps only a birth year; the import's birth date in that year finds
+    the same person (as the paper form's duplicate check would), rather than adding a second."""
+    from plugins.vip.models import Channel
+    from plugins.vip.services import applications
+
+    form = {"first_name": "Sara", "last_name": "Lind", "birth_year": "1990", "contact_via": "self",
+            "phone": "0701234567", "audience": "women", "taken_before": "no", "consent": "yes",
+            "consent_given_by": "self"}
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        data = applications.VipStaffApplicationInSchema().load(form)
+        paper = applications.submit_application(db_session, app.extensions["samverka"].vault, data,
+                                                channel=Channel.paper, country="SE").person_id
+        db_session.commit()
+    report = run_import(csv_text(f"Sara;Lind;1990-04-12;;Daglig verksamhet;{YESTERDAY};;",
+                                 "Sara;Lind;1991-04-12;;;;;"))  # a namesake born another year is someone else
+    assert report.ok, report.errors
+    assert (report.created, report.people_created) == (2, 1)
+    people, rows, _events = snapshot(db_session, vip_tenant)
+    assert len(people) == 2 and paper in {r.person_id for r in rows}
+
+
+def test_a_namesake_born_another_day_of_the_same_year_is_someone_else(run_import, make_person, db_session,
+                                                                      vip_tenant):
+    known = make_person(vip_tenant, first_name="Sara", last_name="Lind", birth_date=date(1990, 4, 12))
+    by_year = make_person(vip_tenant, first_name="Sara", last_name="Lind", birth_year=1990)
+    # The same day first: the one known to the day, not the one known by the year.
+    assert run_import(csv_text("Sara;Lind;1990-04-12;;;;;")).people_created == 0
+    # Another day of 1990: not the one born on 12 April, so the one known only by the year.
+    assert run_import(csv_text("Sara;Lind;1990-06-01;;Norr;;;")).people_created == 0
+    _people, rows, _events = snapshot(db_session, vip_tenant)
+    assert {r.person_id: r.service for r in rows} == {known.id: None, by_year.id: "Norr"}
+
+
+def test_coverage_counts_a_person_once_whether_recorded_or_imported(run_import, app, db_session, vip_tenant):
+    """One person recorded by hand with a birth year and imported with a birth date is one
+    person registered, not two rows."""
+    with tenant_scope(vip_tenant.id):
+        services.record(db_session, app.extensions["samverka"].vault,
+                        {"first_name": "Sara", "last_name": "Lind", "birth_year": 1990,
+                         "offered_on": date.fromisoformat(YESTERDAY)})
+        db_session.commit()
+    report = run_import(csv_text(f"Sara;Lind;1990-04-12;;Daglig verksamhet;{YESTERDAY};;",
+                                 "Omar;Haddad;1981-12-18;;;;;"))
+    assert report.ok and report.people_created == 1
+    with tenant_scope(vip_tenant.id):
+        assert services.coverage(db_session) == (1, 2)
+        assert metrics.tenant_figures(db_session, vip_tenant.id)["outreach"] == {"percent": 50.0, "count": 1, "of": 2}
 
 
 def test_one_bad_row_among_good_ones_imports_nothing_and_every_bad_row_is_reported(run_import, make_person,
