@@ -62,8 +62,9 @@ def _exception_headers(exc: HTTPException) -> list[tuple[str, str]]:
 def _handle_http(exc: HTTPException):
     if isinstance(exc, SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for this request, so no page with links.
-        detail = "This server does not answer for that host name."
-        return problem(400, exc.name, detail) if wants_json() else Response(detail, 400, mimetype="text/plain")
+        if wants_json():
+            return problem(400, exc.name, "This server does not answer for that host name.")
+        return Response(_("This server does not answer for that host name."), 400, mimetype="text/plain")
     if not wants_json():
         if exc.code in {301, 302, 303, 307, 308}:
             return exc
