@@ -47,9 +47,10 @@ def invite():
         return render_template("users/index.html", holders=services.holders(db.session, g.tenant),
                                roles=_roles().roles, errors=exc.errors, typed=typed), 422
     audit.record(db.session, "invitation.create", object_type="user", object_id=user.id, detail={"role": typed["role"]})
+    link = external_url("invitations.accept", token=token)
     enqueue_email(db.session, to=user.email, subject=_("You are invited to Samverka"),
                   text=render_template("core/email/invitation.txt", user=user, tenant=g.tenant,
-                                       role=_roles().roles[typed["role"]], link=external_url("invitations.accept", token=token)))
+                                       role=_roles().roles[typed["role"]], link=link))
     db.session.commit()
     flash(_("An invitation has been sent to %(email)s. The role is given when it is accepted.",
             email=typed["email"].strip()), "success")

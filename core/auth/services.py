@@ -226,8 +226,8 @@ def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str,
         session.flush()
     token = secrets.token_urlsafe(32)
     with tenant_scope(tenant.id):
-        session.add(Invitation(user_id=user.id, role=role, token_hash=_token_hash(token), expires_at=now + INVITATION_VALIDITY,
-                               invited_by_id=invited_by.id if invited_by else None))
+        session.add(Invitation(user_id=user.id, role=role, token_hash=_token_hash(token),
+                               expires_at=now + INVITATION_VALIDITY, invited_by_id=invited_by.id if invited_by else None))
         session.flush()
     return user, token
 
