@@ -33,7 +33,8 @@ class ProblemSchema(Schema):
 
 
 class GateResponses(BasePlugin):
-    """Document on every operation inside a tenant what may be answered before its handler
+    """Document on every operation its ``security`` (from the permission its view declares), and
+    on every operation inside a tenant what may be answered before its handler
     runs: 404 (no such tenant, not the caller's tenant, plugin off); 400 and 422 where a body is
     read (not JSON at all; text no database can store, see ``core.web.inputs``); and unless the
     operation is public, 401 (no or a dead credential) and 403 (a permission the caller lacks).
