@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None, *, discover: bool = True, plugi
         BABEL_DEFAULT_LOCALE=settings.default_language,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        # A request naming another Host is a 400: no page, link or redirect can be built from it.
+        TRUSTED_HOSTS=settings.allowed_hosts,
     )
     logging.basicConfig(level=settings.log_level)
 
@@ -111,9 +113,11 @@ def create_app(settings: Settings | None = None, *, discover: bool = True, plugi
     errors.init_app(app)
     security.init_app(app, settings)
     app.before_request(inputs.check_path)  # before the gate, which looks the tenant up
+    app.before_request(inputs.check_json_shape)  # before anything parses a JSON body
     guard.init_app(app)
     app.before_request(inputs.check_body)
     _build_registries(state)
+    state.api.declare_security(state.roles.permissions, app.config["SESSION_COOKIE_NAME"])
     _register_blueprints(app, state)
 
     from core.web.views import navigation

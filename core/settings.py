@@ -6,11 +6,17 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 #: Marks the demo's well-known key material: fine on a laptop, refused in production.
 DEMO_SECRET = "samverka-demo-secret-not-for-production"
 DEMO_ENCRYPTION_KEY = "c2FtdmVya2EtZGVtby1lbmNyeXB0aW9uLWtleS0zMmI="
 DEMO_INDEX_KEY = "c2FtdmVya2EtZGVtby1ibGluZC1pbmRleC1rZXktMzI="
+
+#: The demo's base URL: refused in production, where links in emails must reach the real site.
+DEMO_BASE_URL = "http://127.0.0.1:8000"
+#: Hosts a laptop reaches the demo and tests reach the app by (Flask's test client is localhost).
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 INSTANCE_DIR = Path(os.environ.get("SAMVERKA_INSTANCE_DIR", Path.cwd() / "instance"))
 
@@ -44,8 +50,11 @@ class Settings:
     redis_url: str | None = None
     default_language: str = "en"
     languages: tuple[str, ...] = ("sv", "da", "fi", "en")
-    #: Public base URL used in emails and calendar feeds.
-    base_url: str = "http://127.0.0.1:8000"
+    #: The public address every link that leaves a request (emails, feeds) starts with, never the
+    #: request's Host header; its host is also the one host requests are answered for.
+    base_url: str = DEMO_BASE_URL
+    #: More host names requests may name (comma separated; a leading dot allows subdomains).
+    trusted_hosts: tuple[str, ...] = ()
     #: Plugins to leave out even when installed (comma separated keys).
     disabled_plugins: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -62,6 +71,15 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """Flask's ``TRUSTED_HOSTS``: the base URL's host, the extra ones, and outside production
+        localhost and 127.0.0.1. A request naming any other Host is a 400."""
+        hosts = [urlsplit(self.base_url).hostname or "", *self.trusted_hosts]
+        if not self.is_production:
+            hosts += LOCAL_HOSTS
+        return list(dict.fromkeys(h for h in hosts if h))
 
     @property
     def is_postgresql(self) -> bool:
@@ -87,6 +105,10 @@ class Settings:
             raise SettingsError(
                 f"SAMVERKA_ENVIRONMENT must be demo, production or test, not {self.environment!r}"
             )
+        base = urlsplit(self.base_url)
+        if base.scheme not in {"http", "https"} or not base.hostname or base.query or base.fragment:
+            raise SettingsError(f"SAMVERKA_BASE_URL must be an http(s) address such as https://samverka.example.org, "
+                                f"not {self.base_url!r}")
         if not self.is_production:
             return
         problems = []
@@ -98,6 +120,8 @@ class Settings:
             problems.append("SAMVERKA_INDEX_KEY must be set (samverka keys generate)")
         if self.database_url.startswith("sqlite"):
             problems.append("SAMVERKA_DATABASE_URL must point at PostgreSQL in production")
+        if self.base_url == DEMO_BASE_URL or base.hostname in LOCAL_HOSTS:
+            problems.append("SAMVERKA_BASE_URL must be the public address (https://...) that links in emails use")
         if problems:
             raise SettingsError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
 

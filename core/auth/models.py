@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, utcnow
+from core.db import Base, TenantOwned, utcnow
 from core.tenants.models import Tenant
 
 
@@ -90,3 +90,23 @@ class RoleGrant(Base):
 
     user: Mapped[User] = relationship(back_populates="grants")
     tenant: Mapped[Tenant] = relationship()
+
+
+class Invitation(TenantOwned, Base):
+    """A role offered to an account at a tenant, granted only when its holder accepts through
+    the emailed link (signed in as that account, or choosing the new account's password).
+
+    Only the SHA-256 of the link's token is stored.
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(63))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    #: Set once, when the role is granted; the link works no more.
+    accepted_at: Mapped[datetime | None]

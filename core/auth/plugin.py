@@ -59,9 +59,10 @@ def samverka_roles():
 @hookimpl
 def samverka_web_blueprints():
     from core.auth.admin import bp as admin
+    from core.auth.admin import invitations
     from core.auth.views import bp
 
-    return [bp, admin]
+    return [bp, admin, invitations]
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.auth import sessions, totp
-from core.auth.models import PasswordResetToken, RoleGrant, User
+from core.auth.models import Invitation, PasswordResetToken, RoleGrant, User
 from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
 from core.db import as_utc, tenant_scope, user_scope, utcnow
@@ -201,10 +201,13 @@ INVITATION_VALIDITY = timedelta(days=7)
 
 
 def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str, name: str, role: str,
-           now: datetime) -> tuple[User, str | None]:
-    """Give ``email`` the ``role`` at ``tenant``, creating the account when it is new.
+           now: datetime, invited_by: User | None = None) -> tuple[User, str]:
+    """Invite ``email`` to ``role`` at ``tenant``: nothing is granted until the account's holder
+    accepts (:func:`accept_invitation`). An unknown address gets an account without a password
+    (named ``name``); a known account is left as it is, whoever holds it and wherever.
 
-    Returns the user and, for a new account, a one-time token to choose a password.
+    Returns the user (for the email only: what the inviter is told must not depend on it) and
+    the one-time token of the invitation link.
     """
     email, name = email.strip(), name.strip()
     errors: dict[str, list[str]] = {}
@@ -217,16 +220,42 @@ def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str,
     if errors:
         raise InvitationError(errors)
     user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-    token = None
     if user is None:
         user = User(email=email, name=name)
         session.add(user)
         session.flush()
-        token = secrets.token_urlsafe(32)
-        session.add(PasswordResetToken(token_hash=_token_hash(token), user_id=user.id,
-                                       expires_at=now + INVITATION_VALIDITY))
-    grant(session, user, tenant, role)
+    token = secrets.token_urlsafe(32)
+    with tenant_scope(tenant.id):
+        session.add(Invitation(user_id=user.id, role=role, token_hash=_token_hash(token),
+                               expires_at=now + INVITATION_VALIDITY, invited_by_id=invited_by.id if invited_by else None))
+        session.flush()
     return user, token
+
+
+def live_invitation(session: Session, token: str, now: datetime) -> Invitation | None:
+    """The current tenant's invitation behind ``token`` while it can be accepted (not accepted,
+    not expired, its account active), or None."""
+    if not token or len(token) > 200:
+        return None
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None or invitation.accepted_at is not None or as_utc(invitation.expires_at) <= now:
+        return None
+    user = session.get(User, invitation.user_id)
+    return invitation if user is not None and user.is_active else None
+
+
+def accept_invitation(session: Session, invitation: Invitation, user: User, tenant: Tenant, now: datetime) -> bool:
+    """Grant the invitation's role to ``user``, who must be the invited account; each invitation
+    is accepted once (a conditional update, so two clicks at once grant once). False when it was
+    accepted already or is for another account."""
+    if user.id != invitation.user_id:
+        return False
+    claimed = session.execute(update(Invitation).where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+                              .values(accepted_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    grant(session, user, tenant, invitation.role)
+    return True
 
 
 class InvitationError(ValueError):

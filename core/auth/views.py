@@ -17,6 +17,7 @@ from core.auth.passwords import verify_password
 from core.auth.permissions import authenticated, public
 from core.db import db, tenant_scope, utcnow
 from core.web.ratelimit import limited
+from core.web.urls import external_url
 
 bp = Blueprint("auth", __name__)
 
@@ -162,12 +163,22 @@ def _send_reset(user: User) -> None:
         current_app.logger.warning("user %s has no tenant to send a reset from", user.id)
         return
     token = services.create_password_reset(db.session, user, utcnow())
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url("auth.reset_password", token=token)
     with tenant_scope(tenant_ids[0]):
         enqueue_email(db.session, to=user.email, subject=_("Set a new password for Samverka"),
                       text=render_template("core/email/password_reset.txt", user=user, link=link))
         audit.record(db.session, "password.reset_requested", object_type="user", object_id=user.id)
     db.session.commit()
+
+
+def chosen_password() -> tuple[str, dict[str, list[str]]]:
+    """The new password typed twice in the form, and what is wrong with it (nothing: ``{}``)."""
+    password, again = request.form.get("password", ""), request.form.get("password_again", "")
+    if password != again:
+        return password, {"password_again": [_("The two passwords are not the same.")]}
+    if len(password) < services.MIN_PASSWORD_LENGTH:
+        return password, {"password": [_("Use at least %(n)s characters.", n=services.MIN_PASSWORD_LENGTH)]}
+    return password, {}
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -179,12 +190,8 @@ def reset_password(token: str):
         return render_template("core/password_reset.html", invalid=True, errors={}), 404
     errors = {}
     if request.method == "POST":
-        password, again = request.form.get("password", ""), request.form.get("password_again", "")
-        if password != again:
-            errors["password_again"] = [_("The two passwords are not the same.")]
-        elif len(password) < services.MIN_PASSWORD_LENGTH:
-            errors["password"] = [_("Use at least %(n)s characters.", n=services.MIN_PASSWORD_LENGTH)]
-        else:
+        password, errors = chosen_password()
+        if not errors:
             user = services.redeem_password_reset(db.session, token, now)
             services.set_password(db.session, user, password)
             audit.record_many(db.session, "password.reset", services.tenant_ids_of(db.session, user),

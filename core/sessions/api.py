@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.auth.permissions import requires
 from core.db import db
 from core.web.errors import abort_invalid
+from core.web.urls import external_url
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.sessions import services
 from core.sessions.models import CalendarFeed
@@ -121,7 +122,7 @@ class Feeds(MethodView):
         """Create a feed; its URL is shown in this answer only."""
         feed, token = services.create_feed(db.session, **data)
         db.session.commit()
-        feed.url = url_for("sessions.calendar", token=token, _external=True)  # shown this once
+        feed.url = external_url("sessions.calendar", token=token)  # shown this once
         return feed
 
 

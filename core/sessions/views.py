@@ -11,6 +11,7 @@ from core.db import db
 from core.pagination import paginate, requested_page
 from core.sessions import services
 from core.sessions.models import AttendanceStatus, CalendarFeed
+from core.web.urls import external_url, public_host
 
 bp = Blueprint("sessions", __name__, url_prefix="/t/<tenant>")
 
@@ -56,7 +57,7 @@ def feeds():
         plugin = request.form.get("plugin") or None
         _feed, token = services.create_feed(db.session, label=label, plugin=plugin)
         db.session.commit()
-        new_url = url_for("sessions.calendar", token=token, _external=True)
+        new_url = external_url("sessions.calendar", token=token)
     rows = db.session.scalars(select(CalendarFeed).order_by(CalendarFeed.created_at)).all()
     return render_template("sessions/feeds.html", feeds=rows, new_url=new_url)
 
@@ -80,5 +81,5 @@ def calendar(token: str):
     feed = services.feed_for_token(db.session, token)
     if feed is None:
         abort(404)
-    body = services.feed_calendar(db.session, feed, g.tenant.name, request.host)
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+    body = services.feed_calendar(db.session, feed, g.tenant.name, public_host())
+    return Response(body, mimetype="text/calendar")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any, NoReturn
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from core.db import db
 from core.web.strings import N_
@@ -73,17 +73,29 @@ def _field_errors(exc: HTTPException) -> dict | None:
     return messages  # {"json": ["Invalid JSON body."]} stays a map, as the API documents
 
 
+def _exception_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """What the exception says beside its body: ``Allow`` on a 405, ``WWW-Authenticate`` ..."""
+    return [(k, v) for k, v in exc.get_headers(request.environ) if k.lower() != "content-type"]
+
+
 def _handle_http(exc: HTTPException):
+    if isinstance(exc, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for this request, so no page with links.
+        if wants_json():
+            return problem(400, exc.name, "This server does not answer for that host name.")
+        return Response(_("This server does not answer for that host name."), 400, mimetype="text/plain")
     if not wants_json():
         if exc.code in {301, 302, 303, 307, 308}:
             return exc
-        return _error_page(exc.code or 500)
+        page, code = _error_page(exc.code or 500)
+        return page, code, _exception_headers(exc)
     errors = _field_errors(exc)
     detail = (getattr(exc, "data", None) or {}).get("message") or getattr(exc, "description", None)
     extra = {"errors": errors} if errors is not None else {}
     if errors is not None:
         detail = "The request has invalid fields; see errors."
     response = problem(exc.code or 500, exc.name, detail, **extra)
+    response.headers.extend(_exception_headers(exc))
     for header, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
         response.headers[header] = value
     return response

@@ -10,8 +10,13 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 
-from core.auth.permissions import PUBLIC, declared_permission
+from core.auth.permissions import AUTHENTICATED, PUBLIC, declared_permission
 from core.web.errors import PROBLEM_JSON
+
+#: The security schemes of the document: machine clients and browsers.
+OAUTH2, SESSION_COOKIE = "oauth2", "session"
+#: Set to True on an API blueprint that refuses bearer tokens (signed-in users only).
+SESSION_ONLY = "samverka_session_only"
 
 
 class ProblemSchema(Schema):
@@ -28,7 +33,8 @@ class ProblemSchema(Schema):
 
 
 class GateResponses(BasePlugin):
-    """Document on every operation inside a tenant what may be answered before its handler
+    """Document on every operation its ``security`` (from the permission its view declares), and
+    on every operation inside a tenant what may be answered before its handler
     runs: 404 (no such tenant, not the caller's tenant, plugin off); 400 and 422 where a body is
     read (not JSON at all; text no database can store, see ``core.web.inputs``); and unless the
     operation is public, 401 (no or a dead credential) and 403 (a permission the caller lacks).
@@ -39,9 +45,15 @@ class GateResponses(BasePlugin):
         self.app = app
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs) -> None:
-        if rule is None or "tenant" not in rule.arguments or not operations:
+        if rule is None or not operations:
             return
         view = self.app.view_functions[rule.endpoint]
+        blueprint = self.app.blueprints.get(rule.endpoint.rpartition(".")[0])
+        session_only = getattr(blueprint, SESSION_ONLY, False)
+        for method, operation in operations.items():
+            operation["security"] = _security(declared_permission(view, method.upper()), session_only)
+        if "tenant" not in rule.arguments:
+            return
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             present = {str(code) for code in responses}
@@ -55,6 +67,16 @@ class GateResponses(BasePlugin):
                     responses[code] = name
 
 
+def _security(permission: str | None, session_only: bool) -> list[dict[str, list[str]]]:
+    """Who may call: nobody needs a credential for a public operation; otherwise a bearer token
+    holding the permission as a scope, or a browser's session (whose roles must grant it)."""
+    if permission == PUBLIC:
+        return []
+    scopes = [] if permission in (None, AUTHENTICATED) else [permission]
+    cookie = {SESSION_COOKIE: []}
+    return [cookie] if session_only else [{OAUTH2: scopes}, cookie]
+
+
 class SamverkaApi(Api):
     """flask-smorest's Api with errors documented as they are answered: as problems."""
 
@@ -65,6 +87,26 @@ class SamverkaApi(Api):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app, spec_kwargs={"extra_plugins": [GateResponses(app)]})
+
+    def declare_security(self, permissions: dict, cookie_name: str) -> None:
+        """The security schemes: OAuth2 client credentials (scopes = permission keys) and the
+        browser's session cookie. Called once the permissions are known from the plugins."""
+        self.spec.components.security_scheme(OAUTH2, {
+            "type": "oauth2",
+            "description": "For other systems: an API client of one tenant (made by its admin) gets a bearer "
+                           "token with the client credentials grant. The token URL is per tenant and relative "
+                           "to this server: replace {tenant} with the tenant's slug. A token works only under "
+                           "/api/v1/t/{tenant}/ of that tenant; each scope is a permission key.",
+            "flows": {"clientCredentials": {
+                "tokenUrl": "/api/v1/t/{tenant}/oauth/token",
+                "scopes": {key: permission.description for key, permission in sorted(permissions.items())},
+            }},
+        })
+        self.spec.components.security_scheme(SESSION_COOKIE, {
+            "type": "apiKey", "in": "cookie", "name": cookie_name,
+            "description": "For browsers: the session cookie of a signed-in user, whose roles at the tenant "
+                           "must grant the operation's permission (the scope named beside oauth2).",
+        })
 
     def _register_responses(self) -> None:
         # flask-smorest registers a response per HTTP status for ``@alt_response(409)`` and the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from core.settings import Settings
 
@@ -19,6 +19,10 @@ CSP = "; ".join(
     ]
 )
 
+#: Endpoints whose answers hold nothing personal and may be cached: files shipped with the app
+#: and the OpenAPI document. Every other answer (pages, API, exports, error pages) is no-store.
+CACHEABLE_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
+
 
 def init_app(app: Flask, settings: Settings) -> None:
     hsts = settings.is_production
@@ -29,6 +33,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -63,6 +63,7 @@ FILLERS: dict[str, str] = {
 FILLERS_BY_ENDPOINT: dict[tuple[str, str], str] = {
     ("sessions.calendar", "token"): "feed_token",
     ("vip.offer_answer", "token"): "offer_token",
+    ("invitations.accept", "token"): "invitation_token",
     # Meetings are generated once per group: a group that has none yet.
     ("vip.group_meetings", "group_id"): "empty_group_id",
 }
@@ -88,6 +89,7 @@ PUBLIC_IN_TENANT: dict[str, str] = {
                  "(tests/plugins/vip/test_public_form.py)",
     "vip.applied": "skip: the thank-you page after applying; it shows no tenant data",
     "vip.offer_answer": "capability",
+    "invitations.accept": "capability",
 }
 
 #: API blueprints that refuse bearer tokens on purpose (403 even with every scope).
@@ -163,6 +165,8 @@ BODIES: dict[tuple[str, str], Body] = {
     ("users.invite", "POST"): ("form", lambda w: {"email": f"new-{w.marker}@example.org", "name": "New Colleague",
                                                   "role": "staff"}),
     ("users.grant", "POST"): ("form", lambda w: {"role": "auditor"}),
+    ("invitations.accept", "POST"): ("form", lambda w: {"password": "a password of the invitee",
+                                                        "password_again": "a password of the invitee"}),
     ("users.revoke", "POST"): None,
     ("api_clients.new", "POST"): ("form", lambda w: {"name": "Booking", "scopes": "core.people.read"}),
     ("api_clients.rotate", "POST"): None,

@@ -23,7 +23,8 @@ def test_production_refuses_demo_secrets_and_says_which():
     with pytest.raises(SettingsError) as err:
         Settings.from_env({"SAMVERKA_ENVIRONMENT": "production"})
     message = str(err.value)
-    for name in ("SAMVERKA_SECRET_KEY", "SAMVERKA_ENCRYPTION_KEY", "SAMVERKA_INDEX_KEY", "SAMVERKA_DATABASE_URL"):
+    for name in ("SAMVERKA_SECRET_KEY", "SAMVERKA_ENCRYPTION_KEY", "SAMVERKA_INDEX_KEY", "SAMVERKA_DATABASE_URL",
+                 "SAMVERKA_BASE_URL"):
         assert name in message
 
 
@@ -36,5 +37,6 @@ def test_production_starts_with_real_secrets():
         "SAMVERKA_ENCRYPTION_KEY": generate_key(),
         "SAMVERKA_INDEX_KEY": generate_key(),
         "SAMVERKA_DATABASE_URL": "postgresql+psycopg://app@db/samverka",
+        "SAMVERKA_BASE_URL": "https://samverka.example.org",
     })
     assert settings.is_production

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -13,10 +13,12 @@ from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.openapi import ProblemSchema
+from core.web.openapi import SESSION_ONLY, ProblemSchema
+from core.web.urls import external_url
 
 bp = Blueprint("api_clients_api", __name__, url_prefix="/api-clients",
                description="The tenant's API clients (managed with a signed-in session)")
+setattr(bp, SESSION_ONLY, True)  # documented: the session cookie is the only way in
 ApiClientPage = page_schema(ApiClientSchema, "ApiClientPage")
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -45,7 +47,7 @@ class _WithSecret:
     def __init__(self, client, secret: str) -> None:
         self._client = client
         self.client_secret = secret
-        self.token_url = url_for("oauth.Token", _external=True)
+        self.token_url = external_url("oauth.Token")
 
     def __getattr__(self, name: str):
         return getattr(self._client, name)

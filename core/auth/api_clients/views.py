@@ -10,6 +10,7 @@ from core.auth.guard import current_user
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
+from core.web.urls import external_url
 
 bp = Blueprint("api_clients", __name__, url_prefix="/t/<tenant>/admin/api-clients")
 
@@ -53,7 +54,7 @@ def _client_or_404(client_pk: int):
 def _secret_page(client, secret: str, *, rotated: bool):
     """The secret, shown this once; never cached by the browser or a proxy."""
     body = render_template("api_clients/secret.html", client=client, secret=secret, rotated=rotated,
-                           token_url=url_for("oauth.Token", _external=True), minutes=_minutes())
+                           token_url=external_url("oauth.Token"), minutes=_minutes())
     return body, 200, {"Cache-Control": "no-store"}
 
 

@@ -30,7 +30,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -42,6 +42,7 @@ from core.sessions.models import Attendance, ScheduledSession
 from core.sessions.services import hash_token
 from core.tenants.models import Tenant
 from core.web.strings import N_, label
+from core.web.urls import external_url
 from plugins.vip.models import (
     IN_LINE,
     Application,
@@ -440,16 +441,9 @@ def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
 
 
 def answer_link(tenant: Tenant, token: str) -> str:
-    """The absolute address of the public answer page for ``token``.
-
-    In a request it is built from the request's host; elsewhere (the due job) from the
-    ``base_url`` setting (SAMVERKA_BASE_URL), which must then be the public address.
-    """
-    if has_request_context():
-        return url_for("vip.offer_answer", tenant=tenant.slug, token=token, _external=True)
-    base = current_app.extensions["samverka"].settings.base_url.rstrip("/")
-    path = current_app.url_map.bind("localhost").build("vip.offer_answer", {"tenant": tenant.slug, "token": token})
-    return base + path
+    """The absolute address of the public answer page for ``token``, under the ``base_url``
+    setting (SAMVERKA_BASE_URL) in a request and in the due job alike."""
+    return external_url("vip.offer_answer", tenant=tenant.slug, token=token)
 
 
 def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,

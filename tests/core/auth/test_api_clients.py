@@ -356,7 +356,7 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_stored(admin, db_session)
                        data={"name": "Booking system", "scopes": ["core.people.read", "core.sessions.read"]})
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     secret = page.text.split('id="client-secret" value="', 1)[1].split('"', 1)[0]
-    assert len(secret) >= 43 and f"http://localhost/api/v1/t/{tenant.slug}/oauth/token" in page.text
+    assert len(secret) >= 43 and f"https://samverka.example.org/api/v1/t/{tenant.slug}/oauth/token" in page.text
     with tenant_scope(tenant.id):
         row = db_session.scalars(select(ApiClient)).one()
     assert row.secret_hash == services.sha256(secret) and row.created_by_id == user.id
@@ -445,7 +445,7 @@ def test_manage_clients_through_the_api(admin, machine):
     created = client.post(base, json={"name": "Sync", "scopes": ["core.people.read"]})
     assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
     body = created.json
-    assert body["token_url"] == f"http://localhost/api/v1/t/{tenant.slug}/oauth/token" and body["active"]
+    assert body["token_url"] == f"https://samverka.example.org/api/v1/t/{tenant.slug}/oauth/token" and body["active"]
     listed = client.get(base).json
     assert listed["total"] == 1 and "client_secret" not in listed["items"][0]
     token = machine.post(f"/api/v1/t/{tenant.slug}/oauth/token", data={"grant_type": "client_credentials"},

@@ -175,7 +175,7 @@ def test_password_reset_by_email_link(client, account, db_session, smtp, app):
     with tenant_scope(tenant.id):
         assert deliver_outbox(db_session, sender, utcnow()).sent == 1
     body = smtp.messages[0].message.get_content()
-    link = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    link = re.search(r"https://samverka\.example\.org(/password/reset/\S+)", body).group(1)  # the base URL
     mismatch = other_browser.post(link, data={"password": "a new long password", "password_again": "different"})
     assert mismatch.status_code == 422
     assert other_browser.post(link, data={"password": "a new long password",

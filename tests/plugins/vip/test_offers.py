@@ -92,7 +92,7 @@ def test_an_offer_to_the_next_in_line_is_stored_emailed_and_audited(app, db_sess
     [message] = outbox(db_session, tenant)
     assert (message.recipient, message.idempotency_key) == ("anna@example.org", f"vip.offer.{offer.id}")
     link, slug, token = LINK.search(message.body_text).groups()
-    assert link.startswith("http://localhost/") and slug == tenant.slug
+    assert link.startswith("https://samverka.example.org/") and slug == tenant.slug  # the base URL
     assert offer.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in offer.token_hash
     assert link in message.body_html
     text = message.body_text
@@ -526,7 +526,7 @@ def test_no_through_the_link_closes_and_passes_the_place_on(client, db_session, 
     assert fresh(db_session, vip_tenant, Application, offer.application_id).closed_reason == "declined"
     assert fresh(db_session, vip_tenant, Application, line_of_three[1].id).status == ApplicationStatus.offered
     bodil = [m for m in outbox(db_session, vip_tenant) if m.recipient == "bodil@example.org"]
-    assert LINK.search(bodil[0].body_text).group(1).startswith(f"http://localhost/t/{vip_tenant.slug}/")
+    assert LINK.search(bodil[0].body_text).group(1).startswith(f"https://samverka.example.org/t/{vip_tenant.slug}/")
 
 
 def test_a_post_without_yes_or_no_reshows_the_page(client, db_session, vip_tenant, offered):
