@@ -4,7 +4,9 @@ What VIP holds: the person's applications (channel, audience, contact person, ne
 status and dates), the offers of places made on them, the manual moves in the waitlist
 (with the reason staff gave, which is about the person), the group they were placed in and
 the VIP meetings they were expected at (core's attendance, which core itself does not
-export), and their outreach row.
+export), and their outreach row. In a tenant that trains leaders, also their records on
+leader courses: trainees are not core people, so they are matched to the person by email
+(trainee emails are kept lower-case; a person without an email matches none).
 
 Erasure deletes all of it. Anonymisation (on request, or core's retention job once
 ``Person.retain_until`` has passed) keeps what the figures need and nothing identifying:
@@ -12,7 +14,10 @@ each application keeps its audience, channel, first-timer flag, dates, status an
 and loses the contact person, the needs and every waitlist move (their reasons are free
 text); an application still in line is closed, its open offer withdrawn. The outreach row
 keeps its two dates and loses the service and the note. The anonymised person row core
-keeps is what these rows point to: no name, no contact, no national ID.
+keeps is what these rows point to: no name, no contact, no national ID. Leader-course
+records are deleted either way (no figure counts them), and this tenant's part of the
+national register for that email goes with them; what another training tenant recorded
+stays (:func:`plugins.vip.services.register.state`).
 
 VIP has no retention duty of its own that could refuse an erasure: the course is
 voluntary and its records are no case file. A legal hold is core's: core refuses before
@@ -31,7 +36,8 @@ from core.db import as_utc, utcnow
 from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
+from plugins.vip.services import training
 
 #: The word an application closed by anonymisation carries in ``closed_reason``.
 ANONYMISED = "anonymised"
@@ -55,6 +61,28 @@ def _applications(session: Session, person: Person) -> list[Application]:
 
 def _outreach(session: Session, person: Person) -> Outreach | None:
     return session.scalar(select(Outreach).where(Outreach.person_id == person.id))
+
+
+def _trainees(session: Session, person: Person) -> list[Trainee]:
+    """The person's records on this tenant's leader courses, matched by their email."""
+    email = (person.email or "").strip().lower()
+    if not email:
+        return []
+    return list(session.scalars(select(Trainee).where(Trainee.email == email)
+                                .options(selectinload(Trainee.course)).order_by(Trainee.id)))
+
+
+def _trainee(trainee: Trainee) -> dict[str, Any]:
+    return {
+        "course": trainee.course.name,
+        "starts_on": _day(trainee.course.starts_on),
+        "ends_on": _day(trainee.course.ends_on),
+        "name": trainee.name,
+        "email": trainee.email,
+        "organisation": trainee.organisation,
+        "municipality": trainee.municipality,
+        "completed_on": _day(trainee.completed_on),
+    }
 
 
 def _application(application: Application) -> dict[str, Any]:
@@ -93,7 +121,8 @@ def _application(application: Application) -> dict[str, Any]:
 
 def export_person(session: Session, person: Person) -> dict[str, Any] | None:
     """Everything VIP holds about ``person`` as JSON-ready data, or None when nothing.
-    Four queries: applications (with offers, groups and moves), outreach, meetings."""
+    Five queries and their loaders: applications (with offers, groups and moves), outreach,
+    meetings, leader-course records."""
     applications = _applications(session, person)
     outreach = _outreach(session, person)
     meetings = session.execute(
@@ -104,7 +133,8 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
         .options(selectinload(Meeting.group))
         .order_by(ScheduledSession.starts_at, Meeting.id)
     ).all()
-    if not applications and outreach is None and not meetings:
+    trainees = _trainees(session, person)
+    if not applications and outreach is None and not meetings and not trainees:
         return None
     return {
         "applications": [_application(a) for a in applications],
@@ -124,6 +154,7 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
             "note": outreach.note,
             "updated_at": _moment(outreach.updated_at),
         },
+        "leader_training": [_trainee(t) for t in trainees],
     }
 
 
@@ -133,7 +164,8 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
     Core's attendance goes with core's person record (or stays with the anonymised one)."""
     applications = _applications(session, person)
     outreach = _outreach(session, person)
-    if not applications and outreach is None:
+    trainees = _trainees(session, person)
+    if not applications and outreach is None and not trainees:
         return None
     report = ErasureReport()
     offers = sum(len(a.offers) for a in applications)
@@ -150,6 +182,7 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
         for application in applications:
             application.contact_name = application.contact_phone = application.contact_email = None
             application.needs = None
+            application.withdraw_token_hash = None
             if application.status in IN_LINE:
                 application.status = ApplicationStatus.closed
                 application.closed_at = now
@@ -165,5 +198,11 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
         report.anonymised = {"application": len(applications), "offer": offers,
                              "outreach": int(outreach is not None)}
         report.erased = {"waitlist_move": moves}
+    if trainees:
+        for trainee in trainees:
+            session.delete(trainee)
+        session.flush()
+        training.restate(session, trainees[0].email)
+        report.erased = {**report.erased, "trainee": len(trainees)}
     session.flush()
     return report

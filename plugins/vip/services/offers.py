@@ -24,11 +24,10 @@ may still do so, out of turn, with a reason).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -37,7 +36,6 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit.services import record
 from core.db import as_utc, current_tenant_id
 from core.sessions.models import Attendance, ScheduledSession
-from core.sessions.services import hash_token
 from core.tenants.models import Tenant
 from core.web.strings import N_, label
 from plugins.vip.models import (
@@ -51,7 +49,7 @@ from plugins.vip.models import (
     Offer,
     OfferStatus,
 )
-from plugins.vip.services import letters, waitlist
+from plugins.vip.services import letters, links, waitlist
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -267,10 +265,10 @@ def make_offer(session: Session, application: Application, group: Group, *, now:
         else:  # first of the waiting already, but refused this group before: the decision is still logged
             waitlist.log_move(session, application, current, current, reason, by_user, now=now)
 
-    token = secrets.token_urlsafe(32)
+    token, token_hash = links.new_token()
     days = current_settings(session)["offer_days"]
     offer = Offer(application_id=application.id, group_id=group.id, offered_at=now,
-                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=hash_token(token))
+                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=token_hash)
     session.add(offer)
     application.status = ApplicationStatus.offered
     session.flush()
@@ -392,9 +390,10 @@ def expire_due_offers(session: Session, tenant: Tenant, now: datetime) -> int:
 
 def offer_for_token(session: Session, token: str) -> Offer | None:
     """The offer behind an answer link in the current tenant (whatever its status), or None."""
-    if not token or len(token) > 200:
+    token_hash = links.stored_hash(token)
+    if token_hash is None:
         return None
-    return session.scalar(select(Offer).where(Offer.token_hash == hash_token(token)).options(
+    return session.scalar(select(Offer).where(Offer.token_hash == token_hash).options(
         selectinload(Offer.application).selectinload(Application.person),
         selectinload(Offer.group).selectinload(Group.meetings).selectinload(Meeting.session)))
 
@@ -415,9 +414,7 @@ def answer_link(tenant: Tenant, token: str) -> str:
     """
     if has_request_context():
         return url_for("vip.offer_answer", tenant=tenant.slug, token=token, _external=True)
-    base = current_app.extensions["samverka"].settings.base_url.rstrip("/")
-    path = current_app.url_map.bind("localhost").build("vip.offer_answer", {"tenant": tenant.slug, "token": token})
-    return base + path
+    return links.external(tenant, "vip.offer_answer", token)
 
 
 def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,

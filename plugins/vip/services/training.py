@@ -7,9 +7,10 @@ leaders (:mod:`plugins.vip.services.register`) with the date of completion; undo
 completion takes the entry out again. Every other tenant sees only whether its own staff
 are in the register, and since when (:func:`staff_training`).
 
-The register keeps one entry per email: the earliest completion this tenant recorded for it
-(an entry that came from elsewhere, with an earlier date, stands). Recording, correcting or
-undoing a completion restates the entry from this tenant's completed trainees with that email.
+The register keeps one entry per email and, for each training tenant, the earliest completion
+it recorded for that email; the entry shows the earliest of them (an entry that came from
+elsewhere, with an earlier date, stands). Recording, correcting or undoing a completion
+restates this tenant's part from its completed trainees with that email, never another's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
 from plugins.vip.settings import current_settings
 
-LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200}
+LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200, "municipality": 100}
 
 
 class TrainingError(ValueError):
@@ -129,12 +130,14 @@ _email = validate.Email(error="Not a valid email address.")
 
 def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) -> Trainee:
     """Put someone on a course: ``name``, ``email`` (kept lower-case; one trainee per email
-    and course) and the ``organisation`` they work for, in any municipality."""
+    and course), the ``organisation`` they work for and, optionally, the ``municipality``
+    they lead groups in (the register groups by it)."""
     data = dict(data)
     errors: dict[str, list[str]] = {}
     _text(errors, data, "name", required=True, message=_("Enter the trainee's name."))
     _text(errors, data, "organisation", required=True, message=_("Enter the organisation the trainee works for."))
     _text(errors, data, "email", required=True, message=_("Enter the trainee's work email."))
+    _text(errors, data, "municipality", required=False)
     if data.get("email") and "email" not in errors:
         data["email"] = data["email"].lower()
         try:
@@ -146,7 +149,8 @@ def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) ->
                 errors.setdefault("email", []).append(_("Someone with this email is already on the course."))
     if errors:
         raise TrainingError(errors)
-    trainee = Trainee(course_id=course.id, name=data["name"], email=data["email"], organisation=data["organisation"])
+    trainee = Trainee(course_id=course.id, name=data["name"], email=data["email"], organisation=data["organisation"],
+                      municipality=data.get("municipality"))
     session.add(trainee)
     session.flush()
     audit.record(session, "vip.trainee.add", object_type="vip_trainee", object_id=trainee.id,
@@ -170,7 +174,7 @@ def complete(session: Session, trainee: Trainee, completed_on: date, *, today: d
         raise TrainingError({"completed_on": [_("The date is before the course started.")]})
     trainee.completed_on = completed_on
     session.flush()
-    _restate(session, trainee.email)
+    restate(session, trainee.email)
     audit.record(session, "vip.trainee.complete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": course.id})
     return trainee
@@ -182,24 +186,22 @@ def undo_completion(session: Session, trainee: Trainee) -> Trainee:
         return trainee
     trainee.completed_on = None
     session.flush()
-    _restate(session, trainee.email)
+    restate(session, trainee.email)
     audit.record(session, "vip.trainee.uncomplete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": trainee.course_id})
     return trainee
 
 
-def _restate(session: Session, email: str) -> None:
-    """Make the register entry for ``email`` follow this tenant's completed trainees: an
-    entry that came from one of them is restated from the earliest completion left (or
-    removed when none is); an entry from elsewhere gives way only to an earlier date."""
-    ours = session.execute(select(Trainee.id, Trainee.completed_on).where(Trainee.email == email)).all()
-    entry = register.entry(session, email)
-    if entry is not None and entry.trainee_id in {trainee_id for trainee_id, _on in ours}:
-        register.remove(session, trainee_id=entry.trainee_id)
-    completed = sorted((on, trainee_id) for trainee_id, on in ours if on is not None)
-    if completed:
-        trained_on, trainee_id = completed[0]
-        register.enter(session, email=email, trained_on=trained_on, trainee_id=trainee_id)
+def restate(session: Session, email: str) -> None:
+    """Make what this tenant says in the register about ``email`` follow its completed
+    trainees with that email: the earliest completion, or nothing when none is left. What
+    other training tenants (or records from before) say stays, and the entry shows the
+    earliest of all."""
+    completed = sorted(session.execute(select(Trainee.completed_on, Trainee.id).where(
+        Trainee.email == email, Trainee.completed_on.is_not(None))).all())
+    trained_on, trainee_id = completed[0] if completed else (None, None)
+    register.state(session, email=email, training_tenant_id=current_tenant_id(), trained_on=trained_on,
+                   trainee_id=trainee_id)
 
 
 # --- Staff of any tenant -------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""VIP pages for the public: the application form, in easy-to-read words, and its thank-you page."""
+"""VIP pages for the public: the application form in easy-to-read words, its thank-you page and
+the page that withdraws an application through the acknowledgement's link."""
 
 from __future__ import annotations
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from core.auth.permissions import public
 from core.db import db
 from core.web.ratelimit import limited
-from plugins.vip.models import Channel
+from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.services import applications as services
 from plugins.vip.services import letters
 from plugins.vip.settings import current_settings
@@ -69,8 +71,38 @@ def apply():
     return _render(settings, typed, errors, 422)
 
 
+def contact(settings) -> dict[str, str] | None:
+    """Whom the public contacts about applications (the tenant's settings), or None when unset."""
+    found = {key: settings.get(f"contact_{key}") for key in ("name", "phone", "email")}
+    return found if any(found.values()) else None
+
+
 @bp.get("/apply/thanks")
 @public
 def applied():
     """Thank-you page after an application (Post/Redirect/Get): nothing personal in the address."""
-    return render_template("vip/apply_thanks.html", how=session.pop(APPLIED_KEY, None))
+    return render_template("vip/apply_thanks.html", how=session.pop(APPLIED_KEY, None),
+                           contact=contact(current_settings(db.session)))
+
+
+@bp.route("/withdraw/<token>", methods=["GET", "POST"])
+@public
+@limited("vip.withdraw", limit=30, window=60, methods=("GET", "POST"))
+def withdraw(token: str):
+    """The page the acknowledgement links to: asks, then takes the application back. The link
+    works once; an unknown or used one is a friendly 404. Shows the first name only."""
+    application = services.application_for_withdrawal(db.session, token)
+    if application is None:
+        return render_template("vip/withdraw_gone.html"), 404
+    context = dict(first_name=application.person.first_name, placed=application.status is ApplicationStatus.placed,
+                   contact=contact(current_settings(db.session)))
+    if request.method == "GET":
+        return render_template("vip/withdraw.html", error=None, **context)
+    if request.form.get("confirm") != "yes":
+        return render_template("vip/withdraw.html", error=_("Press the button to take back the application."),
+                               **context), 422
+    if services.withdraw_by_link(db.session, token) is None:
+        db.session.rollback()
+        return render_template("vip/withdraw_gone.html"), 404
+    db.session.commit()
+    return render_template("vip/withdrawn.html", **context)

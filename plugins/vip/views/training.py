@@ -15,7 +15,7 @@ from plugins.vip.services import training as services
 from plugins.vip.views import bp
 
 COURSE_FIELDS = ("name", "starts_on", "ends_on", "location")
-TRAINEE_FIELDS = ("name", "email", "organisation")
+TRAINEE_FIELDS = ("name", "email", "organisation", "municipality")
 
 
 def _training_tenant() -> None:

@@ -197,3 +197,107 @@ def test_odd_input_never_breaks_the_form(client, base):
         response = client.post(f"{base}/apply", data=data)
         assert response.status_code == 422
     assert client.post(f"{base}/apply", data={"first_name": "A\x00"}).status_code == 400
+
+
+# --- Whom to contact, and withdrawing through the acknowledgement's link (#7 item 22) -----------
+
+
+def test_the_thanks_page_names_whom_to_contact_when_the_tenant_set_it(client, make_vip_tenant, base):
+    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_phone="016-10 00 00",
+                             contact_email="vip@kommun.example")
+    client.post(f"/t/{tenant.slug}/vip/apply", data=FORM, headers=EN)
+    thanks = _flat(client.get(f"/t/{tenant.slug}/vip/apply/thanks", headers=EN).text)
+    assert "Who to contact" in thanks and "Linn Samordnare" in thanks
+    assert 'href="tel:016-100000"' in thanks and 'href="mailto:vip@kommun.example"' in thanks
+    assert "Who to contact" not in client.get(f"{base}/apply/thanks", headers=EN).text  # none set here
+
+
+def test_an_invalid_contact_setting_is_refused(make_vip_tenant):
+    from plugins.vip.settings import VipSettings
+
+    errors = VipSettings().validate({"contact_phone": "call me", "contact_email": "nope"})
+    assert set(errors) == {"contact_phone", "contact_email"}
+
+
+def _withdraw_link(db_session, tenant, recipient):
+    with tenant_scope(tenant.id):
+        message = db_session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == recipient)).one()
+    links = re.findall(r"https?://\S+/withdraw/[\w-]+", message.body_text)
+    assert links and all(link in message.body_html for link in links)
+    return links[0]
+
+
+def test_the_acknowledgement_links_to_withdrawal_at_the_base_url_never_the_request_host(
+        app, client, base, vip_tenant, db_session):
+    assert client.post(f"{base}/apply", data=FORM, headers=EN, base_url="http://attacker.example").status_code == 303
+    link = _withdraw_link(db_session, vip_tenant, "anna.berg@example.org")
+    assert link.startswith(app.extensions["samverka"].settings.base_url.rstrip("/") + f"{base}/withdraw/")
+    assert "attacker" not in link
+
+
+def test_the_link_asks_then_withdraws_once(client, base, vip_tenant, db_session):
+    from core.audit.models import AuditEvent
+    from plugins.vip.models import ApplicationStatus
+
+    client.post(f"{base}/apply", data=FORM, headers=EN)
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    page = _flat(client.get(path, headers=EN).text)
+    assert "Take back the application" in page and "Anna" in page and "Berg" not in page
+    assert 'name="csrf_token"' in page and 'method="post"' in page
+    assert client.post(path, data={}, headers=EN).status_code == 422  # nothing confirmed, nothing done
+    [application] = _applications(db_session, vip_tenant)
+    assert application.status == ApplicationStatus.waiting
+    done = client.post(path, data={"confirm": "yes"}, headers=EN)
+    assert done.status_code == 200 and "The application is taken back" in done.text
+    with tenant_scope(vip_tenant.id):
+        application = db_session.get(Application, application.id, populate_existing=True)
+        events = db_session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "vip.application.withdraw")).all()
+    assert (application.status, application.closed_reason) == (ApplicationStatus.withdrawn, "applicant_asked")
+    assert events == [{"reason": "applicant_asked", "was": "waiting", "via_link": True}]
+    for again in (client.get(path, headers=EN), client.post(path, data={"confirm": "yes"}, headers=EN)):
+        assert again.status_code == 404 and "We cannot find this application" in again.text
+    assert len(_applications(db_session, vip_tenant)) == 1
+
+
+def test_an_unknown_or_foreign_link_is_a_clear_404(client, base, vip_tenant, make_vip_tenant, db_session):
+    other = make_vip_tenant()
+    client.post(f"/t/{other.slug}/vip/apply", data=FORM, headers=EN)
+    foreign = _withdraw_link(db_session, other, "anna.berg@example.org").rsplit("/", 1)[1]
+    for token in ("nope", "x" * 300, foreign):
+        for response in (client.get(f"{base}/withdraw/{token}", headers=EN),
+                         client.post(f"{base}/withdraw/{token}", data={"confirm": "yes"}, headers=EN)):
+            assert response.status_code == 404 and "We cannot find this application" in response.text
+    assert [a.status.value for a in _applications(db_session, other)] == ["waiting"]
+
+
+def test_withdrawing_by_link_needs_the_csrf_token(csrf_client, base, vip_tenant, db_session):
+    page = csrf_client.get(f"{base}/apply").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf_client.post(f"{base}/apply", data={**FORM, "csrf_token": token})
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    assert csrf_client.post(path, data={"confirm": "yes"}).status_code == 400
+    assert [a.status.value for a in _applications(db_session, vip_tenant)] == ["waiting"]
+
+
+def test_a_place_withdrawn_by_link_is_offered_to_the_next_in_line(client, base, vip_tenant, db_session):
+    from datetime import datetime, timezone
+
+    from plugins.vip.models import ApplicationStatus, Group, Offer, OfferStatus
+
+    client.post(f"{base}/apply", data=FORM, headers=EN)
+    client.post(f"{base}/apply", data={**FORM, "first_name": "Bea", "email": "bea@example.org"}, headers=EN)
+    with tenant_scope(vip_tenant.id):
+        anna, bea = sorted(db_session.scalars(select(Application)), key=lambda a: a.id)
+        group = Group(name="Women spring", audience="women", capacity=1)
+        db_session.add(group)
+        db_session.flush()
+        anna.status, anna.group_id, anna.placed_at = ApplicationStatus.placed, group.id, datetime.now(timezone.utc)
+        db_session.commit()
+        anna_id, bea_id, group_id = anna.id, bea.id, group.id
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    assert "Someone else gets the place." in _flat(client.get(path, headers=EN).text)
+    assert client.post(path, data={"confirm": "yes"}, headers=EN).status_code == 200
+    with tenant_scope(vip_tenant.id):
+        offers = db_session.scalars(select(Offer).where(Offer.group_id == group_id)).all()
+        assert db_session.get(Application, anna_id, populate_existing=True).status == ApplicationStatus.withdrawn
+    assert [(o.application_id, o.status) for o in offers] == [(bea_id, OfferStatus.open)]

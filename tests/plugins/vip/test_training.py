@@ -52,10 +52,10 @@ def add_trainee(db_session, eskilstuna):
     return add
 
 
-@pytest.fixture
-def complete(db_session, eskilstuna):
+def _completer(db_session, tenant):
+    """``run(trainee, on)``: complete ``trainee`` of ``tenant`` on that day, or with None undo it."""
     def run(trainee, on):
-        with tenant_scope(eskilstuna.id):
+        with tenant_scope(tenant.id):
             trainee = db_session.get(Trainee, trainee.id)
             if on is None:
                 services.undo_completion(db_session, trainee)
@@ -65,6 +65,11 @@ def complete(db_session, eskilstuna):
             return trainee
 
     return run
+
+
+@pytest.fixture
+def complete(db_session, eskilstuna):
+    return _completer(db_session, eskilstuna)
 
 
 def entry_for(db_session, email):
@@ -192,6 +197,50 @@ def test_an_earlier_entry_from_elsewhere_stands(db_session, course, add_trainee,
     assert entry_for(db_session, "kim@huddinge.se").trained_on == date(2019, 5, 1)
     complete(trainee, None)
     assert entry_for(db_session, "kim@huddinge.se").trained_on == date(2019, 5, 1)
+
+
+@pytest.fixture
+def second_trainer(db_session, make_vip_tenant):
+    """Another training tenant with its own course, and a way to complete trainees there."""
+    tenant = make_vip_tenant(trains_leaders=True)
+    with tenant_scope(tenant.id):
+        course = services.create_course(db_session, {"name": "Norrland", "starts_on": START - timedelta(days=20),
+                                                      "ends_on": START - timedelta(days=19)})
+        trainee = services.add_trainee(db_session, course, {"name": "Kim", "email": "kim@huddinge.se",
+                                                            "organisation": "Huddinge kommun"})
+        db_session.commit()
+    run = _completer(db_session, tenant)
+    return lambda on: run(trainee, on)
+
+
+@pytest.mark.parametrize("undo_first", ["earlier", "later"])
+def test_undo_at_one_training_tenant_keeps_what_another_recorded(db_session, course, add_trainee, complete,
+                                                                 second_trainer, undo_first):
+    ours = add_trainee(course)
+    complete(ours, START + timedelta(days=2))
+    second_trainer(START - timedelta(days=19))  # earlier: the entry takes the other tenant's date
+    assert entry_for(db_session, "kim@huddinge.se").trained_on == START - timedelta(days=19)
+    if undo_first == "earlier":
+        second_trainer(None)
+        assert entry_for(db_session, "kim@huddinge.se").trained_on == START + timedelta(days=2)
+        complete(ours, None)
+    else:
+        complete(ours, None)
+        assert entry_for(db_session, "kim@huddinge.se").trained_on == START - timedelta(days=19)
+        second_trainer(None)
+    assert entry_for(db_session, "kim@huddinge.se") is None
+
+
+def test_undoing_an_earlier_completion_restores_the_entry_from_elsewhere(db_session, course, add_trainee, complete):
+    register.enter(db_session, email="kim@huddinge.se", trained_on=START + timedelta(days=5))
+    db_session.commit()
+    trainee = add_trainee(course)
+    complete(trainee, START)
+    assert (entry_for(db_session, "kim@huddinge.se").trained_on, entry_for(db_session, "kim@huddinge.se").trainee_id) \
+        == (START, trainee.id)
+    complete(trainee, None)
+    leader = entry_for(db_session, "kim@huddinge.se")
+    assert (leader.trained_on, leader.trainee_id) == (START + timedelta(days=5), None)
 
 
 # --- What each tenant sees -----------------------------------------------------------------
