@@ -88,6 +88,8 @@ PUBLIC_IN_TENANT: dict[str, str] = {
     "vip.apply": "skip: the public VIP application form; it shows no tenant data and only adds "
                  "(tests/plugins/vip/test_public_form.py)",
     "vip.applied": "skip: the thank-you page after applying; it shows no tenant data",
+    "vip.apply_paper": "skip: the application form to print; it shows no tenant data beyond the form "
+                       "(tests/plugins/vip/test_public_form.py)",
     "vip.offer_answer": "capability",
     "vip.withdraw": "capability",
 }

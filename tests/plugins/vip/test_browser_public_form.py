@@ -123,3 +123,25 @@ def test_applying_on_a_phone_in_swedish_keeps_the_answers_and_thanks(phone_page,
     assert_accessible(page)
     [(recipient, _subject, text)] = live_server.outbox(account)
     assert recipient == "amina@example.org" and "Amina" in text and "Yusuf" not in text
+
+
+def test_the_paper_form_is_accessible_in_each_language_and_prints_without_the_page_around_it(page, live_server):
+    account = _vip_tenant(live_server)
+    page.goto(f"/t/{account.tenant_slug}/vip/apply")
+    page.get_by_role("link", name="Do you want to apply on paper? Print the form here.").click()
+    expect(page).to_have_url(re.compile(r"/vip/apply/paper$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Apply for the VIP course")
+    expect(page.get_by_role("heading", level=2, name="What is your name?")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Language of the form").get_by_role("link", name="Svenska").click()
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmäl dig till VIP-kursen")
+    assert_accessible(page)
+
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".vip-paper-tools")).to_be_hidden()
+    expect(page.locator("[data-field=first_name]")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -301,3 +301,55 @@ def test_a_place_withdrawn_by_link_is_offered_to_the_next_in_line(client, base, 
         offers = db_session.scalars(select(Offer).where(Offer.group_id == group_id)).all()
         assert db_session.get(Application, anna_id, populate_existing=True).status == ApplicationStatus.withdrawn
     assert [(o.application_id, o.status) for o in offers] == [(bea_id, OfferStatus.open)]
+
+
+# --- The paper form to print (#7 item 18a) ------------------------------------------------------
+
+
+def _texts(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", _flat(t)).strip() for t in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_paper_form_asks_every_question_of_the_online_form(client, base, lang):
+    from plugins.vip.services.applications import VipApplicationInSchema
+
+    online = client.get(f"{base}/apply", headers={"Accept-Language": lang}).text
+    paper = client.get(f"{base}/apply/paper?lang={lang}", headers=EN)
+    assert paper.status_code == 200 and f'<html lang="{lang}">' in paper.text
+    start = online.index('<form method="post" action="')
+    form = online[start:online.index("</form>", start)]
+    online_fields = set(re.findall(r'\bname="([^"]+)"', form)) - {"csrf_token"}
+    paper_fields = re.findall(r'data-field="([^"]+)"', paper.text)
+    assert set(paper_fields) == online_fields == set(VipApplicationInSchema().fields)
+    assert len(paper_fields) == len(set(paper_fields))
+    # Every question, every answer's label and every choice reads the same on paper.
+    page = _flat(paper.text)
+    # Not the form's own words: "press the button at the bottom", and the button.
+    questions = re.sub(r'<p class="vip-lead">.*?</p>|<p><button.*?</p>', "", form, flags=re.S)
+    for text in [*_texts(questions, "legend"), *_texts(questions, "label"), *_texts(questions, "p")]:
+        assert text in page, text
+    assert "<input" not in page.split('class="vip-paper-tools"', 1)[1]  # boxes to write in, not inputs
+
+
+def test_the_paper_form_is_linked_from_the_online_form_and_offers_the_tenants_languages(client, make_vip_tenant):
+    tenant = make_vip_tenant(audiences=["mixed"])
+    base = f"/t/{tenant.slug}/vip"
+    assert f'href="{base}/apply/paper"' in client.get(f"{base}/apply", headers=EN).text
+    paper = client.get(f"{base}/apply/paper", headers=EN).text
+    for lang in ("sv", "en", "da", "fi"):
+        assert f'href="{base}/apply/paper?lang={lang}" lang="{lang}"' in paper
+    assert 'data-field="audience"' in paper and "Everyone" in paper and "Women" not in paper
+    assert "<script" not in paper and "style=" not in paper
+    assert '<html lang="en">' in client.get(f"{base}/apply/paper?lang=xx", headers=EN).text  # unknown: as in use
+
+
+def test_the_paper_form_names_whom_to_send_it_to(client, make_vip_tenant):
+    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_email="vip@kommun.example")
+    page = _flat(client.get(f"/t/{tenant.slug}/vip/apply/paper", headers=EN).text)
+    assert f"Send the paper to {tenant.name}." in page and "Linn Samordnare" in page
+
+
+def test_the_paper_form_is_not_found_where_vip_is_off(client, make_tenant):
+    tenant = make_tenant(languages=("sv", "en"))
+    assert client.get(f"/t/{tenant.slug}/vip/apply/paper").status_code == 404
