@@ -15,14 +15,16 @@ restates this tenant's part from its completed trainees with that email, never a
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError, validate
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
 from core.auth.models import RoleGrant, User
@@ -202,6 +204,92 @@ def restate(session: Session, email: str) -> None:
     trained_on, trainee_id = completed[0] if completed else (None, None)
     register.state(session, email=email, training_tenant_id=current_tenant_id(), trained_on=trained_on,
                    trainee_id=trainee_id)
+
+
+# --- The register as the training tenant keeps it ------------------------------------------
+
+#: Longest search text read; a longer one is cut (it could match nothing longer anyway).
+SEARCH_MAX = 200
+#: Cells a spreadsheet would take for a formula; a CSV cell starting with one gets a ' first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def register_place():
+    """Where a trained leader belongs in the register: the municipality the trainee gave, or
+    else the organisation they work for."""
+    return func.coalesce(func.nullif(Trainee.municipality, ""), Trainee.organisation)
+
+
+def register_search(args) -> dict[str, str]:
+    """The register's search (``name``, ``municipality``) from query arguments: trimmed, cut
+    to :data:`SEARCH_MAX`, empty ones left out."""
+    found = {key: str(args.get(key) or "").strip()[:SEARCH_MAX] for key in ("name", "municipality")}
+    return {key: value for key, value in found.items() if value}
+
+
+def _completed(name: str = "", municipality: str = ""):
+    conditions = [Trainee.completed_on.is_not(None)]
+    if name:
+        conditions.append(Trainee.name.icontains(name, autoescape=True))
+    if municipality:
+        conditions.append(register_place().icontains(municipality, autoescape=True))
+    return conditions
+
+
+def trained_leaders(name: str = "", municipality: str = ""):
+    """A SELECT of the leaders this tenant trained (its completed trainees, with their courses;
+    nothing another tenant holds), by municipality, latest first, then name. ``name`` and
+    ``municipality`` search within the name and the municipality (or organisation)."""
+    return (select(Trainee).join(Trainee.course).options(contains_eager(Trainee.course))
+            .where(*_completed(name, municipality))
+            .order_by(register_place(), Trainee.completed_on.desc(), Trainee.name, Trainee.id))
+
+
+@dataclass(frozen=True)
+class RegisterTable:
+    """Trained leaders counted by municipality (rows) and year of completion (columns)."""
+
+    years: list[int]
+    rows: list[tuple[str, dict[int, int], int]]
+
+    @property
+    def totals(self) -> dict[int, int]:
+        return {year: sum(counts.get(year, 0) for _place, counts, _total in self.rows) for year in self.years}
+
+
+def register_by_year(session: Session, name: str = "", municipality: str = "") -> RegisterTable:
+    """The trained leaders of :func:`trained_leaders` counted by municipality and year (one query)."""
+    place, year = register_place(), extract("year", Trainee.completed_on)
+    counts: dict[str, dict[int, int]] = {}
+    for where, when, count in session.execute(select(place, year, func.count(Trainee.id))
+                                              .where(*_completed(name, municipality)).group_by(place, year)):
+        counts.setdefault(where, {})[int(when)] = count
+    years = sorted({year for by_year in counts.values() for year in by_year}, reverse=True)
+    rows = [(where, by_year, sum(by_year.values())) for where, by_year in sorted(counts.items(),
+                                                                                 key=lambda i: i[0].lower())]
+    return RegisterTable(years, rows)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def register_csv(session: Session, leaders: list[Trainee], search: dict[str, str]) -> str:
+    """The trained leaders as CSV (UTF-8 with a byte-order mark, for spreadsheets), every cell
+    made safe with :func:`csv_cell`. Audited with the search's field names and the row count."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("Municipality"), _("Organisation"), _("Name"), _("Work email"), _("Course"),
+                     _("Completed"), _("Year")])
+    for t in leaders:
+        writer.writerow([csv_cell(v) for v in (t.municipality or t.organisation, t.organisation, t.name, t.email,
+                                               t.course.name, t.completed_on.isoformat(), t.completed_on.year)])
+    audit.record(session, "vip.register.export", object_type="vip_trainee",
+                 detail={"search": sorted(search), "rows": len(leaders)})
+    return out.getvalue()
 
 
 # --- Staff of any tenant -------------------------------------------------------------------
