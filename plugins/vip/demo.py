@@ -26,7 +26,7 @@ LEADERS = {
                  ("Peter Lund", "peter.lund@huddinge.example.org")],
 }
 #: Trainees from other organisations on Eskilstuna's leader courses.
-OTHER_TRAINEES = [("Sara Nilsson", "sara.nilsson@vasteras.example.org", "Västerås stad")]
+OTHER_TRAINEES = [("Sara Nilsson", "sara.nilsson@vasteras.example.org", "Västerås stad", "Västerås")]
 
 #: (first name, last name, birth year, audience, taken before, channel, days ago, contact)
 APPLICANTS = {
@@ -86,15 +86,16 @@ def _leader_courses(session) -> None:
     today = date.today()
     done = training.create_course(session, {"name": "VIP-gruppledarutbildning", "location": "Eskilstuna",
                                             "starts_on": date(today.year - 1, 3, 4), "ends_on": date(today.year - 1, 3, 6)})
-    everyone = [(name, email, "Eskilstuna kommun") for name, email in LEADERS["eskilstuna"]]
-    everyone += [(name, email, "Huddinge kommun") for name, email in LEADERS["huddinge"]] + OTHER_TRAINEES
-    for name, email, organisation in everyone:
-        trainee = training.add_trainee(session, done, {"name": name, "email": email, "organisation": organisation})
+    everyone = [(name, email, "Eskilstuna kommun", "Eskilstuna") for name, email in LEADERS["eskilstuna"]]
+    everyone += [(name, email, "Huddinge kommun", "Huddinge") for name, email in LEADERS["huddinge"]] + OTHER_TRAINEES
+    for name, email, organisation, municipality in everyone:
+        trainee = training.add_trainee(session, done, {"name": name, "email": email, "organisation": organisation,
+                                                       "municipality": municipality})
         training.complete(session, trainee, done.ends_on)
     coming = training.create_course(session, {"name": "VIP-gruppledarutbildning", "location": "Eskilstuna",
                                               "starts_on": today + timedelta(days=30), "ends_on": today + timedelta(days=32)})
     training.add_trainee(session, coming, {"name": "Anna Vall", "email": "anna.vall@orebro.example.org",
-                                           "organisation": "Örebro kommun"})
+                                           "organisation": "Örebro kommun", "municipality": "Örebro"})
 
 
 def _applications(session, tenant) -> dict[str, list[Application]]:

@@ -79,6 +79,9 @@ class Application(TenantOwned, Base):
     closed_reason: Mapped[str | None] = mapped_column(String(40))
     #: The person record was made for this application (so retention may erase it with it).
     created_person: Mapped[bool] = mapped_column(default=False)
+    #: SHA-256 of the token in the acknowledgement's withdrawal link; cleared when the link is
+    #: used or the application ends, so a link works once and only while there is something to withdraw.
+    withdraw_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     person = relationship("Person")
@@ -241,6 +244,8 @@ class Trainee(TenantOwned, Base):
     email: Mapped[str] = mapped_column(String(254))
     #: The organisation the trainee works for, as they gave it.
     organisation: Mapped[str] = mapped_column(String(200))
+    #: The municipality (or region) the trainee leads groups in: the register page groups by it.
+    municipality: Mapped[str | None] = mapped_column(String(100))
     completed_on: Mapped[date | None] = mapped_column(Date)
 
     course: Mapped[LeaderCourse] = relationship(back_populates="trainees")
@@ -257,6 +262,29 @@ class TrainedLeader(Base):
     #: SHA-256 of the lower-cased email: staff are matched without the register holding addresses.
     email_digest: Mapped[str] = mapped_column(String(64), unique=True)
     trained_on: Mapped[date] = mapped_column(Date)
-    #: The training record it came from (in the training tenant), so a correction there follows.
+    #: The training record its date came from (in a training tenant), so a correction there follows.
     trainee_id: Mapped[int | None] = mapped_column(ForeignKey("vip_trainee.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sources: Mapped[list[TrainedLeaderSource]] = relationship(
+        back_populates="leader", cascade="all, delete-orphan", order_by="TrainedLeaderSource.trained_on")
+
+
+class TrainedLeaderSource(Base):
+    """What one training tenant (or, with none, a record from before the platform) says about
+    a register entry: its earliest completion for that email. The entry's date is the
+    earliest of its sources, so one training tenant undoing its completion leaves the others'.
+    Global like the register, and as bare: a tenant id, a date, the training record's id."""
+
+    __tablename__ = "vip_trained_leader_source"
+    __table_args__ = (UniqueConstraint("leader_id", "training_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("vip_trained_leader.id", ondelete="CASCADE"), index=True)
+    #: The tenant that trained the leader; None for an entry made outside any training tenant.
+    #: Not called ``tenant_id``: the row is not the tenant's (no row-level security hides it).
+    training_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("vip_trainee.id", ondelete="SET NULL"))
+    trained_on: Mapped[date] = mapped_column(Date)
+
+    leader: Mapped[TrainedLeader] = relationship(back_populates="sources")

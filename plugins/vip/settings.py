@@ -72,6 +72,16 @@ class VipSettings(Schema):
                   "labels": {theme: theme for theme in DEFAULT_CURRICULUM}})
     trains_leaders = fields.Boolean(
         load_default=False, metadata={"label": "This organisation trains VIP group leaders for the country"})
+    contact_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+        metadata={"label": "Contact for applicants: name",
+                  "description": "Shown to the public after an application, with the phone and email below."})
+    contact_phone = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9 +()\-]{3,40}$", error="Not a phone number."),
+        metadata={"label": "Contact for applicants: phone"})
+    contact_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254),
+        metadata={"label": "Contact for applicants: email"})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_kwargs) -> None:

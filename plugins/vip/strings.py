@@ -47,6 +47,10 @@ SETTINGS_LABELS = (
     N_("Days a participant's course record is kept after the course"),
     N_("Theme of each meeting, one per line, as your copy of the manual lists them"),
     N_("This organisation trains VIP group leaders for the country"),
+    N_("Contact for applicants: name"),
+    N_("Shown to the public after an application, with the phone and email below."),
+    N_("Contact for applicants: phone"),
+    N_("Contact for applicants: email"),
 )
 
 #: Titles of the metrics in services/metrics.py, shown on core's statistics page.

@@ -64,6 +64,7 @@ FILLERS_BY_ENDPOINT: dict[tuple[str, str], str] = {
     ("sessions.calendar", "token"): "feed_token",
     ("vip.offer_answer", "token"): "offer_token",
     ("invitations.accept", "token"): "invitation_token",
+    ("vip.withdraw", "token"): "withdraw_token",
     # Meetings are generated once per group: a group that has none yet.
     ("vip.group_meetings", "group_id"): "empty_group_id",
 }
@@ -88,8 +89,11 @@ PUBLIC_IN_TENANT: dict[str, str] = {
     "vip.apply": "skip: the public VIP application form; it shows no tenant data and only adds "
                  "(tests/plugins/vip/test_public_form.py)",
     "vip.applied": "skip: the thank-you page after applying; it shows no tenant data",
+    "vip.apply_paper": "skip: the application form to print; it shows no tenant data beyond the form "
+                       "(tests/plugins/vip/test_public_form.py)",
     "vip.offer_answer": "capability",
     "invitations.accept": "capability",
+    "vip.withdraw": "capability",
 }
 
 #: API blueprints that refuse bearer tokens on purpose (403 even with every scope).
@@ -235,6 +239,7 @@ BODIES: dict[tuple[str, str], Body] = {
                                                               "organisation": "Huddinge kommun"}),
     ("vip.training_completion", "POST"): ("form", lambda w: {"completed_on": _today(w)}),
     ("vip.offer_answer", "POST"): ("form", lambda w: {"answer": "yes"}),
+    ("vip.withdraw", "POST"): ("form", lambda w: {"confirm": "yes"}),
     ("vip.apply", "POST"): ("form", lambda w: {**_vip_application(w), "consent": "yes"}),
 }
 

@@ -24,6 +24,7 @@ class TraineeSchema(Schema):
     name = fields.String()
     email = fields.String(metadata={"description": "Lower-case."})
     organisation = fields.String()
+    municipality = fields.String(allow_none=True)
     completed_on = fields.Date(allow_none=True, metadata={"description": "Set: in the national register since then."})
 
 
@@ -65,6 +66,8 @@ class TraineeInSchema(Schema):
                           metadata={"description": "Work email; how the trainee's municipality finds them in the "
                                                    "register. Stored lower-case."})
     organisation = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                 metadata={"description": "Where the trainee leads groups; the register groups by it."})
 
 
 class TraineeCompletionSchema(Schema):

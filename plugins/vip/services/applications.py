@@ -12,7 +12,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
@@ -36,7 +36,7 @@ from plugins.vip.models import (
     OfferStatus,
     Outreach,
 )
-from plugins.vip.services import letters, locks, offers
+from plugins.vip.services import letters, links, locks, offers
 from plugins.vip.services.ranking import initial_rank
 from plugins.vip.settings import AUDIENCES, KEY, current_settings
 
@@ -481,8 +481,11 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     if not to:
         return  # no email address: staff contact the applicant another way
     tenant = _tenant(session)
+    token, application.withdraw_token_hash = links.new_token()
+    session.flush()
     context = {"first_name": person.first_name, "organisation": tenant.name,
-               "to_contact": application.contact_via is not ContactVia.self}
+               "to_contact": application.contact_via is not ContactVia.self,
+               "withdraw_link": links.external(tenant, "vip.withdraw", token)}
     with force_locale(language):
         subject = _("We have got the application for VIP") if context["to_contact"] else \
             _("We have got your application for VIP")
@@ -833,6 +836,7 @@ def _close(application: Application, status: ApplicationStatus, reason: str, now
     application.status = status
     application.closed_at = now
     application.closed_reason = reason
+    application.withdraw_token_hash = None
     for offer in application.offers:
         if offer.status is OfferStatus.open:
             offer.status = OfferStatus.withdrawn
@@ -853,14 +857,14 @@ def _offer_on(session: Session, group_ids: Iterable[int], now: datetime) -> None
 WITHDRAWABLE = (*IN_LINE, ApplicationStatus.placed)
 
 
-def withdraw(session: Session, application: Application, reason: str) -> Application:
+def withdraw(session: Session, application: Application, reason: str, *, via_link: bool = False) -> Application:
     """The applicant (or staff on their word) takes the application back, for ``reason``
     (a key of :data:`WITHDRAWAL_REASONS`). Open offers are withdrawn with it; a place held
     in a group is given up: no longer expected at the meetings to come (``group_id`` stays,
-    the record of where it was). Takes the locks placing takes (the person, the application,
-    the groups) and reads them afresh. Raises :class:`ApplicationConflict` when it has
-    already ended, or was erased or anonymised meanwhile. Returns the application as read
-    under the lock."""
+    the record of where it was), and each place freed is offered to the next in line. Takes
+    the locks placing takes (the person, the application, the groups) and reads them afresh.
+    Raises :class:`ApplicationConflict` when it has already ended, or was erased or
+    anonymised meanwhile. Returns the application as read under the lock."""
     if reason not in WITHDRAWAL_REASONS:
         raise ApplicationError({"reason": [_("Choose one of the reasons.")]})
     application = locks.application_with_person(session, application.id)
@@ -879,9 +883,42 @@ def withdraw(session: Session, application: Application, reason: str) -> Applica
         _leave_future_meetings(session, application, now)
     session.flush()
     audit.record(session, "vip.application.withdraw", object_type="vip_application", object_id=application.id,
-                 detail={"reason": reason, "was": was.value})
+                 detail={"reason": reason, "was": was.value, **({"via_link": True} if via_link else {})})
     _offer_on(session, freed, now)
     return application
+
+
+def application_for_withdrawal(session: Session, token: str | None) -> Application | None:
+    """The application the acknowledgement's withdrawal link opens, while it can still be
+    withdrawn; None for an unknown or used link (or one of another tenant)."""
+    token_hash = links.stored_hash(token)
+    if token_hash is None:
+        return None
+    application = session.scalar(select(Application).where(Application.withdraw_token_hash == token_hash)
+                                 .options(selectinload(Application.person), selectinload(Application.offers)))
+    if application is None or application.status not in WITHDRAWABLE:
+        return None
+    return application
+
+
+def withdraw_by_link(session: Session, token: str | None) -> Application | None:
+    """The applicant (or their contact) withdraws through the link: as staff withdrawal on
+    their word (reason ``applicant_asked``), places freed are offered on. The link works once:
+    its token is claimed with a conditional UPDATE first, so of two presses at the same
+    moment one withdraws and the other finds it used. None when the link is unknown or used."""
+    application = application_for_withdrawal(session, token)
+    if application is None:
+        return None
+    claimed = session.execute(
+        update(Application).where(Application.id == application.id,
+                                  Application.withdraw_token_hash == links.stored_hash(token))
+        .values(withdraw_token_hash=None).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return None
+    session.refresh(application)
+    if application.status not in WITHDRAWABLE:
+        return None
+    return withdraw(session, application, "applicant_asked", via_link=True)
 
 
 def _leave_future_meetings(session: Session, application: Application, now: datetime) -> None:

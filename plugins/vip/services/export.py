@@ -4,7 +4,9 @@ What VIP holds: the person's applications (channel, audience, contact person, ne
 status and dates), the offers of places made on them, the manual moves in the waitlist
 (with the reason staff gave, which is about the person), the group they were placed in and
 the VIP meetings they were expected at (core's attendance, which core itself does not
-export), and their outreach row.
+export), and their outreach row. In a tenant that trains leaders, also their records on
+leader courses: trainees are not core people, so they are matched to the person by email
+(trainee emails are kept lower-case; a person without an email matches none).
 
 Erasure deletes all of it. Anonymisation (on request, or core's retention job once
 ``Person.retain_until`` has passed) keeps what the figures need and nothing identifying:
@@ -13,7 +15,10 @@ and loses the contact person, the needs and every waitlist move (their reasons a
 text); an application still in line is closed (``anonymised``), its open offer withdrawn and
 that place offered to the next in line. The outreach row
 keeps its two dates and loses the service and the note. The anonymised person row core
-keeps is what these rows point to: no name, no contact, no national ID.
+keeps is what these rows point to: no name, no contact, no national ID. Leader-course
+records are deleted either way (no figure counts them), and this tenant's part of the
+national register for that email goes with them; what another training tenant recorded
+stays (:func:`plugins.vip.services.register.state`).
 
 VIP has no retention duty of its own that could refuse an erasure: the course is
 voluntary and its records are no case file. A legal hold is core's: core refuses before
@@ -32,8 +37,8 @@ from core.db import as_utc, utcnow
 from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach
-from plugins.vip.services import locks, offers
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
+from plugins.vip.services import locks, offers, training
 
 #: The word an application closed by anonymisation carries in ``closed_reason``.
 ANONYMISED = "anonymised"
@@ -57,6 +62,28 @@ def _applications(session: Session, person: Person) -> list[Application]:
 
 def _outreach(session: Session, person: Person) -> Outreach | None:
     return session.scalar(select(Outreach).where(Outreach.person_id == person.id))
+
+
+def _trainees(session: Session, person: Person) -> list[Trainee]:
+    """The person's records on this tenant's leader courses, matched by their email."""
+    email = (person.email or "").strip().lower()
+    if not email:
+        return []
+    return list(session.scalars(select(Trainee).where(Trainee.email == email)
+                                .options(selectinload(Trainee.course)).order_by(Trainee.id)))
+
+
+def _trainee(trainee: Trainee) -> dict[str, Any]:
+    return {
+        "course": trainee.course.name,
+        "starts_on": _day(trainee.course.starts_on),
+        "ends_on": _day(trainee.course.ends_on),
+        "name": trainee.name,
+        "email": trainee.email,
+        "organisation": trainee.organisation,
+        "municipality": trainee.municipality,
+        "completed_on": _day(trainee.completed_on),
+    }
 
 
 def _application(application: Application) -> dict[str, Any]:
@@ -95,7 +122,8 @@ def _application(application: Application) -> dict[str, Any]:
 
 def export_person(session: Session, person: Person) -> dict[str, Any] | None:
     """Everything VIP holds about ``person`` as JSON-ready data, or None when nothing.
-    Four queries: applications (with offers, groups and moves), outreach, meetings."""
+    Five queries and their loaders: applications (with offers, groups and moves), outreach,
+    meetings, leader-course records."""
     applications = _applications(session, person)
     outreach = _outreach(session, person)
     meetings = session.execute(
@@ -106,7 +134,8 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
         .options(selectinload(Meeting.group))
         .order_by(ScheduledSession.starts_at, Meeting.id)
     ).all()
-    if not applications and outreach is None and not meetings:
+    trainees = _trainees(session, person)
+    if not applications and outreach is None and not meetings and not trainees:
         return None
     return {
         "applications": [_application(a) for a in applications],
@@ -126,6 +155,7 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
             "note": outreach.note,
             "updated_at": _moment(outreach.updated_at),
         },
+        "leader_training": [_trainee(t) for t in trainees],
     }
 
 
@@ -142,7 +172,8 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
     locks.applications(session, *ids)
     applications = _applications(session, person)
     outreach = _outreach(session, person)
-    if not applications and outreach is None:
+    trainees = _trainees(session, person)
+    if not applications and outreach is None and not trainees:
         return None
     freed = {o.group_id for a in applications for o in a.offers if o.status == OfferStatus.open}
     if not anonymise:
@@ -164,6 +195,7 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
         for application in applications:
             application.contact_name = application.contact_phone = application.contact_email = None
             application.needs = None
+            application.withdraw_token_hash = None
             if application.status in IN_LINE:
                 application.status = ApplicationStatus.closed
                 application.closed_at = now
@@ -179,6 +211,12 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
         report.anonymised = {"application": len(applications), "offer": offer_count,
                              "outreach": int(outreach is not None)}
         report.erased = {"waitlist_move": moves}
+    if trainees:
+        for trainee in trainees:
+            session.delete(trainee)
+        session.flush()
+        training.restate(session, trainees[0].email)
+        report.erased = {**report.erased, "trainee": len(trainees)}
     session.flush()
     for group in groups.values():
         offers.offer_next(session, group, now=now)

@@ -26,7 +26,6 @@ may still do so, out of turn, with a reason).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Iterable
 
@@ -39,10 +38,8 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit.services import record
 from core.db import as_utc, current_tenant_id
 from core.sessions.models import Attendance, ScheduledSession
-from core.sessions.services import hash_token
 from core.tenants.models import Tenant
 from core.web.strings import N_, label
-from core.web.urls import external_url
 from plugins.vip.models import (
     IN_LINE,
     Application,
@@ -54,7 +51,7 @@ from plugins.vip.models import (
     Offer,
     OfferStatus,
 )
-from plugins.vip.services import letters, locks, waitlist
+from plugins.vip.services import letters, links, locks, waitlist
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -277,10 +274,10 @@ def _offer(session: Session, application: Application, group: Group, *, now: dat
         else:  # first of the waiting already, but refused this group before: the decision is still logged
             waitlist.log_move(session, application, current, current, reason, by_user, now=now)
 
-    token = secrets.token_urlsafe(32)
+    token, token_hash = links.new_token()
     days = current_settings(session)["offer_days"]
     offer = Offer(application_id=application.id, group_id=group.id, offered_at=now,
-                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=hash_token(token))
+                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=token_hash)
     session.add(offer)
     application.status = ApplicationStatus.offered
     session.flush()
@@ -425,9 +422,10 @@ def expire_due_offers(session: Session, tenant: Tenant, now: datetime) -> int:
 
 def offer_for_token(session: Session, token: str) -> Offer | None:
     """The offer behind an answer link in the current tenant (whatever its status), or None."""
-    if not token or len(token) > 200:
+    token_hash = links.stored_hash(token)
+    if token_hash is None:
         return None
-    return session.scalar(select(Offer).where(Offer.token_hash == hash_token(token)).options(
+    return session.scalar(select(Offer).where(Offer.token_hash == token_hash).options(
         selectinload(Offer.application).selectinload(Application.person),
         selectinload(Offer.group).selectinload(Group.meetings).selectinload(Meeting.session)))
 
@@ -443,7 +441,7 @@ def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
 def answer_link(tenant: Tenant, token: str) -> str:
     """The absolute address of the public answer page for ``token``, under the ``base_url``
     setting (SAMVERKA_BASE_URL) in a request and in the due job alike."""
-    return external_url("vip.offer_answer", tenant=tenant.slug, token=token)
+    return links.external(tenant, "vip.offer_answer", token)
 
 
 def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,

@@ -7,21 +7,24 @@ leaders (:mod:`plugins.vip.services.register`) with the date of completion; undo
 completion takes the entry out again. Every other tenant sees only whether its own staff
 are in the register, and since when (:func:`staff_training`).
 
-The register keeps one entry per email: the earliest completion this tenant recorded for it
-(an entry that came from elsewhere, with an earlier date, stands). Recording, correcting or
-undoing a completion restates the entry from this tenant's completed trainees with that email.
+The register keeps one entry per email and, for each training tenant, the earliest completion
+it recorded for that email; the entry shows the earliest of them (an entry that came from
+elsewhere, with an earlier date, stands). Recording, correcting or undoing a completion
+restates this tenant's part from its completed trainees with that email, never another's.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError, validate
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
 from core.auth.models import RoleGrant, User
@@ -30,7 +33,7 @@ from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
 from plugins.vip.settings import current_settings
 
-LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200}
+LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200, "municipality": 100}
 
 
 class TrainingError(ValueError):
@@ -129,12 +132,14 @@ _email = validate.Email(error="Not a valid email address.")
 
 def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) -> Trainee:
     """Put someone on a course: ``name``, ``email`` (kept lower-case; one trainee per email
-    and course) and the ``organisation`` they work for, in any municipality."""
+    and course), the ``organisation`` they work for and, optionally, the ``municipality``
+    they lead groups in (the register groups by it)."""
     data = dict(data)
     errors: dict[str, list[str]] = {}
     _text(errors, data, "name", required=True, message=_("Enter the trainee's name."))
     _text(errors, data, "organisation", required=True, message=_("Enter the organisation the trainee works for."))
     _text(errors, data, "email", required=True, message=_("Enter the trainee's work email."))
+    _text(errors, data, "municipality", required=False)
     if data.get("email") and "email" not in errors:
         data["email"] = data["email"].lower()
         try:
@@ -146,7 +151,8 @@ def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) ->
                 errors.setdefault("email", []).append(_("Someone with this email is already on the course."))
     if errors:
         raise TrainingError(errors)
-    trainee = Trainee(course_id=course.id, name=data["name"], email=data["email"], organisation=data["organisation"])
+    trainee = Trainee(course_id=course.id, name=data["name"], email=data["email"], organisation=data["organisation"],
+                      municipality=data.get("municipality"))
     session.add(trainee)
     session.flush()
     audit.record(session, "vip.trainee.add", object_type="vip_trainee", object_id=trainee.id,
@@ -170,7 +176,7 @@ def complete(session: Session, trainee: Trainee, completed_on: date, *, today: d
         raise TrainingError({"completed_on": [_("The date is before the course started.")]})
     trainee.completed_on = completed_on
     session.flush()
-    _restate(session, trainee.email)
+    restate(session, trainee.email)
     audit.record(session, "vip.trainee.complete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": course.id})
     return trainee
@@ -182,24 +188,108 @@ def undo_completion(session: Session, trainee: Trainee) -> Trainee:
         return trainee
     trainee.completed_on = None
     session.flush()
-    _restate(session, trainee.email)
+    restate(session, trainee.email)
     audit.record(session, "vip.trainee.uncomplete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": trainee.course_id})
     return trainee
 
 
-def _restate(session: Session, email: str) -> None:
-    """Make the register entry for ``email`` follow this tenant's completed trainees: an
-    entry that came from one of them is restated from the earliest completion left (or
-    removed when none is); an entry from elsewhere gives way only to an earlier date."""
-    ours = session.execute(select(Trainee.id, Trainee.completed_on).where(Trainee.email == email)).all()
-    entry = register.entry(session, email)
-    if entry is not None and entry.trainee_id in {trainee_id for trainee_id, _on in ours}:
-        register.remove(session, trainee_id=entry.trainee_id)
-    completed = sorted((on, trainee_id) for trainee_id, on in ours if on is not None)
-    if completed:
-        trained_on, trainee_id = completed[0]
-        register.enter(session, email=email, trained_on=trained_on, trainee_id=trainee_id)
+def restate(session: Session, email: str) -> None:
+    """Make what this tenant says in the register about ``email`` follow its completed
+    trainees with that email: the earliest completion, or nothing when none is left. What
+    other training tenants (or records from before) say stays, and the entry shows the
+    earliest of all."""
+    completed = sorted(session.execute(select(Trainee.completed_on, Trainee.id).where(
+        Trainee.email == email, Trainee.completed_on.is_not(None))).all())
+    trained_on, trainee_id = completed[0] if completed else (None, None)
+    register.state(session, email=email, training_tenant_id=current_tenant_id(), trained_on=trained_on,
+                   trainee_id=trainee_id)
+
+
+# --- The register as the training tenant keeps it ------------------------------------------
+
+#: Longest search text read; a longer one is cut (it could match nothing longer anyway).
+SEARCH_MAX = 200
+#: Cells a spreadsheet would take for a formula; a CSV cell starting with one gets a ' first.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def register_place():
+    """Where a trained leader belongs in the register: the municipality the trainee gave, or
+    else the organisation they work for."""
+    return func.coalesce(func.nullif(Trainee.municipality, ""), Trainee.organisation)
+
+
+def register_search(args) -> dict[str, str]:
+    """The register's search (``name``, ``municipality``) from query arguments: trimmed, cut
+    to :data:`SEARCH_MAX`, empty ones left out."""
+    found = {key: str(args.get(key) or "").strip()[:SEARCH_MAX] for key in ("name", "municipality")}
+    return {key: value for key, value in found.items() if value}
+
+
+def _completed(name: str = "", municipality: str = ""):
+    conditions = [Trainee.completed_on.is_not(None)]
+    if name:
+        conditions.append(Trainee.name.icontains(name, autoescape=True))
+    if municipality:
+        conditions.append(register_place().icontains(municipality, autoescape=True))
+    return conditions
+
+
+def trained_leaders(name: str = "", municipality: str = ""):
+    """A SELECT of the leaders this tenant trained (its completed trainees, with their courses;
+    nothing another tenant holds), by municipality, latest first, then name. ``name`` and
+    ``municipality`` search within the name and the municipality (or organisation)."""
+    return (select(Trainee).join(Trainee.course).options(contains_eager(Trainee.course))
+            .where(*_completed(name, municipality))
+            .order_by(register_place(), Trainee.completed_on.desc(), Trainee.name, Trainee.id))
+
+
+@dataclass(frozen=True)
+class RegisterTable:
+    """Trained leaders counted by municipality (rows) and year of completion (columns)."""
+
+    years: list[int]
+    rows: list[tuple[str, dict[int, int], int]]
+
+    @property
+    def totals(self) -> dict[int, int]:
+        return {year: sum(counts.get(year, 0) for _place, counts, _total in self.rows) for year in self.years}
+
+
+def register_by_year(session: Session, name: str = "", municipality: str = "") -> RegisterTable:
+    """The trained leaders of :func:`trained_leaders` counted by municipality and year (one query)."""
+    place, year = register_place(), extract("year", Trainee.completed_on)
+    counts: dict[str, dict[int, int]] = {}
+    for where, when, count in session.execute(select(place, year, func.count(Trainee.id))
+                                              .where(*_completed(name, municipality)).group_by(place, year)):
+        counts.setdefault(where, {})[int(when)] = count
+    years = sorted({year for by_year in counts.values() for year in by_year}, reverse=True)
+    rows = [(where, by_year, sum(by_year.values())) for where, by_year in sorted(counts.items(),
+                                                                                 key=lambda i: i[0].lower())]
+    return RegisterTable(years, rows)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def register_csv(session: Session, leaders: list[Trainee], search: dict[str, str]) -> str:
+    """The trained leaders as CSV (UTF-8 with a byte-order mark, for spreadsheets), every cell
+    made safe with :func:`csv_cell`. Audited with the search's field names and the row count."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("Municipality"), _("Organisation"), _("Name"), _("Work email"), _("Course"),
+                     _("Completed"), _("Year")])
+    for t in leaders:
+        writer.writerow([csv_cell(v) for v in (t.municipality or t.organisation, t.organisation, t.name, t.email,
+                                               t.course.name, t.completed_on.isoformat(), t.completed_on.year)])
+    audit.record(session, "vip.register.export", object_type="vip_trainee",
+                 detail={"search": sorted(search), "rows": len(leaders)})
+    return out.getvalue()
 
 
 # --- Staff of any tenant -------------------------------------------------------------------

@@ -1,19 +1,21 @@
-"""VIP pages for the public: the application form, in easy-to-read words, and its thank-you page."""
+"""VIP pages for the public: the application form in easy-to-read words, its thank-you page and
+the page that withdraws an application through the acknowledgement's link."""
 
 from __future__ import annotations
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 
 from core.auth.permissions import public
 from core.db import db
 from core.web.ratelimit import limited
-from plugins.vip.models import Channel
+from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.services import applications as services
 from plugins.vip.services import letters
 from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp
+from plugins.vip.views import questions as form_questions
 
 #: Browser-session key saying how the last application from this browser was acknowledged;
 #: the thank-you page reads it, so no personal data travels in its address.
@@ -27,20 +29,14 @@ def typed_answers(form) -> dict[str, str]:
 
 def field_anchors(audiences) -> list[tuple[str, str]]:
     """(field, id of the element to jump to) in the order of the form, for the error summary."""
-    return [
-        ("first_name", "first_name"), ("last_name", "last_name"), ("birth_year", "birth_year"),
-        ("contact_via", "contact_via-self"), ("phone", "phone"), ("email", "email"),
-        ("contact_name", "contact_name"), ("contact_phone", "contact_phone"), ("contact_email", "contact_email"),
-        ("audience", f"audience-{audiences[0]}"), ("taken_before", "taken_before-yes"),
-        ("interpreter_needed", "interpreter_needed-no"), ("interpreter_language", "interpreter_language"),
-        ("needs", "needs"), ("consent", "consent"), ("consent_given_by", "consent_given_by-self"),
-    ]
+    return form_questions.field_anchors(form_questions.questions(audiences))
 
 
 def _render(settings, typed, errors, status=200):
     return render_template("vip/apply.html", settings=settings, audiences=settings["audiences"], typed=typed,
                            errors=errors, anchors=field_anchors(settings["audiences"]),
-                           audience_labels=AUDIENCE_LABELS, consent_purpose=services.CONSENT_PURPOSE), status
+                           questions=form_questions.questions(settings["audiences"]),
+                           consent_purpose=services.CONSENT_PURPOSE), status
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -69,8 +65,55 @@ def apply():
     return _render(settings, typed, errors, 422)
 
 
+def contact(settings) -> dict[str, str] | None:
+    """Whom the public contacts about applications (the tenant's settings), or None when unset."""
+    found = {key: settings.get(f"contact_{key}") for key in ("name", "phone", "email")}
+    return found if any(found.values()) else None
+
+
 @bp.get("/apply/thanks")
 @public
 def applied():
     """Thank-you page after an application (Post/Redirect/Get): nothing personal in the address."""
-    return render_template("vip/apply_thanks.html", how=session.pop(APPLIED_KEY, None))
+    return render_template("vip/apply_thanks.html", how=session.pop(APPLIED_KEY, None),
+                           contact=contact(current_settings(db.session)))
+
+
+@bp.get("/apply/paper")
+@public
+def apply_paper():
+    """The application form to print, fill in by hand and send in (staff then enter it as a
+    paper application): the online form's questions, in any of the tenant's languages
+    (``?lang=``; another value shows the page in the language in use)."""
+    settings = current_settings(db.session)
+    offered = [lang for lang in g.tenant.languages or () if lang in current_app.config["SAMVERKA_LANGUAGES"]]
+    wanted = request.args.get("lang", "")
+    with force_locale(wanted if wanted in offered else str(get_locale())):
+        return render_template("vip/apply_paper.html", settings=settings, audiences=settings["audiences"],
+                               questions=form_questions.questions(settings["audiences"]),
+                               consent_purpose=services.CONSENT_PURPOSE, languages=offered,
+                               only_if=form_questions.ONLY_IF,
+                               contact=contact(settings))
+
+
+@bp.route("/withdraw/<token>", methods=["GET", "POST"])
+@public
+@limited("vip.withdraw", limit=30, window=60, methods=("GET", "POST"))
+def withdraw(token: str):
+    """The page the acknowledgement links to: asks, then takes the application back. The link
+    works once; an unknown or used one is a friendly 404. Shows the first name only."""
+    application = services.application_for_withdrawal(db.session, token)
+    if application is None:
+        return render_template("vip/withdraw_gone.html"), 404
+    context = dict(first_name=application.person.first_name, placed=application.status is ApplicationStatus.placed,
+                   contact=contact(current_settings(db.session)))
+    if request.method == "GET":
+        return render_template("vip/withdraw.html", error=None, **context)
+    if request.form.get("confirm") != "yes":
+        return render_template("vip/withdraw.html", error=_("Press the button to take back the application."),
+                               **context), 422
+    if services.withdraw_by_link(db.session, token) is None:
+        db.session.rollback()
+        return render_template("vip/withdraw_gone.html"), 404
+    db.session.commit()
+    return render_template("vip/withdrawn.html", **context)

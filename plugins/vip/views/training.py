@@ -15,7 +15,7 @@ from plugins.vip.services import training as services
 from plugins.vip.views import bp
 
 COURSE_FIELDS = ("name", "starts_on", "ends_on", "location")
-TRAINEE_FIELDS = ("name", "email", "organisation")
+TRAINEE_FIELDS = ("name", "email", "organisation", "municipality")
 
 
 def _training_tenant() -> None:
@@ -177,6 +177,31 @@ def training_completion(course_id: int, trainee_id: int):
             return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
     db.session.rollback()
     return _course_page(_course_or_404(course_id), completion=(trainee_id, raw, errors), status=422)
+
+
+@bp.get("/training/register")
+@requires("vip.training")
+def training_register():
+    """The leaders this tenant trained, by municipality and year, searchable (training tenant only)."""
+    _training_tenant()
+    search = services.register_search(request.args)
+    page = paginate(db.session, services.trained_leaders(**search), requested_page(), 50, **search)
+    table = services.register_by_year(db.session, **search)
+    return render_template("vip/training_register.html", page=page, table=table, search=search)
+
+
+@bp.get("/training/register.csv")
+@requires("vip.training")
+def training_register_csv():
+    """The same list (all of it, with the same search) as a CSV file."""
+    _training_tenant()
+    search = services.register_search(request.args)
+    leaders = list(db.session.scalars(services.trained_leaders(**search)))
+    text = services.register_csv(db.session, leaders, search)
+    db.session.commit()
+    response = current_app.response_class(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="vip-trained-leaders.csv"'
+    return response
 
 
 @bp.get("/staff/training")

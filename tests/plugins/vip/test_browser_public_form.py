@@ -16,14 +16,14 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
 
-def _vip_tenant(live_server):
-    """A tenant of the live server with VIP on (default settings), as a tenant admin would turn it on."""
+def _vip_tenant(live_server, **settings):
+    """A tenant of the live server with VIP on (default ``settings``), as a tenant admin would turn it on."""
     from core.db import tenant_scope
     from core.tenants.models import TenantPlugin
 
     account = live_server.make_account("tenant_admin", languages=("sv", "en"))
     with tenant_scope(live_server.tenant_id(account)), sessionmaker(live_server.engine)() as session:
-        session.add(TenantPlugin(plugin="vip", enabled=True, settings={}))
+        session.add(TenantPlugin(plugin="vip", enabled=True, settings=settings))
         session.commit()
     return account
 
@@ -123,3 +123,56 @@ def test_applying_on_a_phone_in_swedish_keeps_the_answers_and_thanks(phone_page,
     assert_accessible(page)
     [(recipient, _subject, text)] = live_server.outbox(account)
     assert recipient == "amina@example.org" and "Amina" in text and "Yusuf" not in text
+
+
+def test_the_paper_form_is_accessible_in_each_language_and_prints_without_the_page_around_it(page, live_server):
+    account = _vip_tenant(live_server)
+    page.goto(f"/t/{account.tenant_slug}/vip/apply")
+    page.get_by_role("link", name="Do you want to apply on paper? Print the form here.").click()
+    expect(page).to_have_url(re.compile(r"/vip/apply/paper$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Apply for the VIP course")
+    expect(page.get_by_role("heading", level=2, name="What is your name?")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Language of the form").get_by_role("link", name="Svenska").click()
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anmäl dig till VIP-kursen")
+    assert_accessible(page)
+
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".vip-paper-tools")).to_be_hidden()
+    expect(page.locator("[data-field=first_name]")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_the_thanks_page_names_the_contact_and_the_emailed_link_withdraws(page, live_server):
+    account = _vip_tenant(live_server, contact_name="Linn Samordnare", contact_phone="016-10 00 00",
+                          contact_email="vip@kommun.example")
+    page.goto(f"/t/{account.tenant_slug}/vip/apply")
+    page.get_by_label("First name").fill("Amina")
+    page.get_by_label("Last name").fill("Yusuf")
+    page.locator("#contact_via-self").check()
+    page.locator("#email").fill("amina@example.org")
+    page.locator("#audience-women").check()
+    page.locator("#taken_before-no").check()
+    page.locator("#interpreter_needed-no").check()
+    page.locator("#consent").check()
+    page.locator("#consent_given_by-self").check()
+    page.locator("button.vip-send").click()
+    expect(page.get_by_role("heading", level=2, name="Who to contact")).to_be_visible()
+    expect(page.get_by_role("link", name="vip@kommun.example")).to_have_attribute("href", "mailto:vip@kommun.example")
+    assert_accessible(page)
+
+    [(_to, _subject, text)] = live_server.outbox(account)
+    path = re.search(r"https?://[^/\s]+(/\S+/withdraw/[\w-]+)", text).group(1)
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Take back the application")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, take back the application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The application is taken back")
+    assert_accessible(page)
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("We cannot find this application")
+    assert_accessible(page)

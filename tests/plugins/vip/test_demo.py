@@ -41,3 +41,25 @@ def test_eskilstuna_demo_runs_the_whole_course(app, db_session, make_tenant, in_
         staff = db_session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                                    .where(RoleGrant.role == "vip.leader", RoleGrant.tenant_id == huddinge.id)).all()
         assert len(staff) == 2 and all(register.trained_dates(db_session, staff).values())
+
+
+def test_the_demo_names_whom_applicants_contact_in_eskilstuna_and_huddinge():
+    import tomllib
+    from pathlib import Path
+
+    from plugins.vip.settings import load_settings
+
+    for slug in ("eskilstuna", "huddinge"):
+        tenant = tomllib.loads((Path(__file__).parents[3] / "tenants" / f"{slug}.toml").read_text())
+        settings = load_settings(tenant["plugins"]["vip"].get("settings"))
+        assert settings["contact_name"] and settings["contact_phone"] and settings["contact_email"], slug
+
+
+def test_the_demo_register_groups_its_leaders_by_municipality(app, db_session, make_tenant, in_tenant):
+    from plugins.vip.services import training
+
+    eskilstuna = make_tenant("eskilstuna", plugins={"vip": {"trains_leaders": True}})
+    _load(app, db_session, eskilstuna, in_tenant)
+    with in_tenant(eskilstuna):
+        table = training.register_by_year(db_session)
+    assert [place for place, _counts, _total in table.rows] == ["Eskilstuna", "Huddinge", "Västerås"]

@@ -193,3 +193,92 @@ def test_erasing_a_person_vip_knows_nothing_about_reports_nothing_for_vip(admin,
     person = make_person(vip_tenant)
     response = admin.post(f"/api/v1/t/{vip_tenant.slug}/people/{person.id}/erasure", json={"anonymise": False})
     assert response.status_code == 200 and "vip" not in response.json["reports"]
+
+
+# --- Leader-course trainees (not core people): matched to the person by email --------------
+
+
+@pytest.fixture
+def training_tenant(make_vip_tenant):
+    return make_vip_tenant(trains_leaders=True)
+
+
+@pytest.fixture
+def kim(db_session, training_tenant, make_person):
+    """Kim, a person at the training tenant, on two of its leader courses (one completed), and
+    another trainee on the same course: the negative twin."""
+    from plugins.vip.services import training
+
+    person = make_person(training_tenant, first_name="Kim", last_name="Lind", email="Kim.Lind@Huddinge.se")
+    with tenant_scope(training_tenant.id):
+        spring = training.create_course(db_session, {"name": "Spring leaders", "starts_on": date(2025, 3, 1),
+                                                      "ends_on": date(2025, 3, 3)})
+        autumn = training.create_course(db_session, {"name": "Autumn leaders", "starts_on": date(2025, 9, 1),
+                                                      "ends_on": date(2025, 9, 3)})
+        first = training.add_trainee(db_session, spring, {"name": "Kim Lind", "email": "kim.lind@huddinge.se",
+                                                          "organisation": "Huddinge kommun",
+                                                          "municipality": "Huddinge"})
+        training.add_trainee(db_session, autumn, {"name": "Kim L.", "email": "kim.lind@huddinge.se",
+                                                  "organisation": "Daily activity Verkstan"})
+        other = training.add_trainee(db_session, spring, {"name": "Otto Other", "email": "otto@huddinge.se",
+                                                          "organisation": "Huddinge kommun"})
+        training.complete(db_session, first, date(2025, 3, 3))
+        training.complete(db_session, other, date(2025, 3, 3))
+        db_session.commit()
+    return person
+
+
+def _register_date(db_session, email):
+    from plugins.vip.models import TrainedLeader
+    from plugins.vip.services import register
+
+    return db_session.scalar(select(TrainedLeader.trained_on)
+                             .where(TrainedLeader.email_digest == register.email_digest(email)))
+
+
+def _trainee_emails(db_session, tenant):
+    from plugins.vip.models import Trainee
+
+    with tenant_scope(tenant.id):
+        return sorted(db_session.scalars(select(Trainee.email)))
+
+
+def test_the_export_at_the_training_tenant_holds_the_persons_leader_courses(client, make_user, training_tenant, kim):
+    login(client, make_user(("tenant_admin", training_tenant)))
+    response = client.get(f"/api/v1/t/{training_tenant.slug}/people/{kim.id}/export")
+    assert response.status_code == 200
+    courses = response.json["plugins"]["vip"]["leader_training"]
+    assert [(c["course"], c["name"], c["organisation"], c["municipality"], c["completed_on"]) for c in courses] == [
+        ("Spring leaders", "Kim Lind", "Huddinge kommun", "Huddinge", "2025-03-03"),
+        ("Autumn leaders", "Kim L.", "Daily activity Verkstan", None, None)]
+    assert "Otto" not in json.dumps(response.json)
+
+
+@pytest.mark.parametrize("anonymise", [False, True])
+def test_erasure_at_the_training_tenant_removes_the_persons_trainee_records(client, db_session, make_user,
+                                                                          training_tenant, kim, anonymise):
+    login(client, make_user(("tenant_admin", training_tenant)))
+    response = client.post(f"/api/v1/t/{training_tenant.slug}/people/{kim.id}/erasure", json={"anonymise": anonymise})
+    assert response.status_code == 200
+    assert response.json["reports"]["vip"]["erased"]["trainee"] == 2
+    assert _trainee_emails(db_session, training_tenant) == ["otto@huddinge.se"]
+    assert _register_date(db_session, "kim.lind@huddinge.se") is None
+    assert _register_date(db_session, "otto@huddinge.se") == date(2025, 3, 3)  # the negative twin
+
+
+def test_erasure_at_one_training_tenant_keeps_what_another_recorded(client, db_session, make_user, make_vip_tenant,
+                                                                   training_tenant, kim):
+    from plugins.vip.services import training
+
+    elsewhere = make_vip_tenant(trains_leaders=True)
+    with tenant_scope(elsewhere.id):
+        course = training.create_course(db_session, {"name": "Norrland", "starts_on": date(2025, 6, 1),
+                                                      "ends_on": date(2025, 6, 2)})
+        training.complete(db_session, training.add_trainee(db_session, course, {
+            "name": "Kim Lind", "email": "kim.lind@huddinge.se", "organisation": "Huddinge kommun"}), date(2025, 6, 2))
+        db_session.commit()
+    login(client, make_user(("tenant_admin", training_tenant)))
+    assert client.post(f"/api/v1/t/{training_tenant.slug}/people/{kim.id}/erasure",
+                       json={"anonymise": False}).status_code == 200
+    assert _register_date(db_session, "kim.lind@huddinge.se") == date(2025, 6, 2)
+    assert _trainee_emails(db_session, elsewhere) == ["kim.lind@huddinge.se"]

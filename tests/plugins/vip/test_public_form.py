@@ -197,3 +197,159 @@ def test_odd_input_never_breaks_the_form(client, base):
         response = client.post(f"{base}/apply", data=data)
         assert response.status_code == 422
     assert client.post(f"{base}/apply", data={"first_name": "A\x00"}).status_code == 400
+
+
+# --- Whom to contact, and withdrawing through the acknowledgement's link (#7 item 22) -----------
+
+
+def test_the_thanks_page_names_whom_to_contact_when_the_tenant_set_it(client, make_vip_tenant, base):
+    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_phone="016-10 00 00",
+                             contact_email="vip@kommun.example")
+    client.post(f"/t/{tenant.slug}/vip/apply", data=FORM, headers=EN)
+    thanks = _flat(client.get(f"/t/{tenant.slug}/vip/apply/thanks", headers=EN).text)
+    assert "Who to contact" in thanks and "Linn Samordnare" in thanks
+    assert 'href="tel:016-100000"' in thanks and 'href="mailto:vip@kommun.example"' in thanks
+    assert "Who to contact" not in client.get(f"{base}/apply/thanks", headers=EN).text  # none set here
+
+
+def test_an_invalid_contact_setting_is_refused(make_vip_tenant):
+    from plugins.vip.settings import VipSettings
+
+    errors = VipSettings().validate({"contact_phone": "call me", "contact_email": "nope"})
+    assert set(errors) == {"contact_phone", "contact_email"}
+
+
+def _withdraw_link(db_session, tenant, recipient):
+    with tenant_scope(tenant.id):
+        message = db_session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == recipient)).one()
+    links = re.findall(r"https?://\S+/withdraw/[\w-]+", message.body_text)
+    assert links and all(link in message.body_html for link in links)
+    return links[0]
+
+
+def test_the_acknowledgement_links_to_withdrawal_at_the_base_url_never_the_request_host(
+        app, client, base, vip_tenant, db_session):
+    assert client.post(f"{base}/apply", data=FORM, headers=EN, base_url="http://attacker.example").status_code == 303
+    link = _withdraw_link(db_session, vip_tenant, "anna.berg@example.org")
+    assert link.startswith(app.extensions["samverka"].settings.base_url.rstrip("/") + f"{base}/withdraw/")
+    assert "attacker" not in link
+
+
+def test_the_link_asks_then_withdraws_once(client, base, vip_tenant, db_session):
+    from core.audit.models import AuditEvent
+    from plugins.vip.models import ApplicationStatus
+
+    client.post(f"{base}/apply", data=FORM, headers=EN)
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    page = _flat(client.get(path, headers=EN).text)
+    assert "Take back the application" in page and "Anna" in page and "Berg" not in page
+    assert 'name="csrf_token"' in page and 'method="post"' in page
+    assert client.post(path, data={}, headers=EN).status_code == 422  # nothing confirmed, nothing done
+    [application] = _applications(db_session, vip_tenant)
+    assert application.status == ApplicationStatus.waiting
+    done = client.post(path, data={"confirm": "yes"}, headers=EN)
+    assert done.status_code == 200 and "The application is taken back" in done.text
+    with tenant_scope(vip_tenant.id):
+        application = db_session.get(Application, application.id, populate_existing=True)
+        events = db_session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "vip.application.withdraw")).all()
+    assert (application.status, application.closed_reason) == (ApplicationStatus.withdrawn, "applicant_asked")
+    assert events == [{"reason": "applicant_asked", "was": "waiting", "via_link": True}]
+    for again in (client.get(path, headers=EN), client.post(path, data={"confirm": "yes"}, headers=EN)):
+        assert again.status_code == 404 and "We cannot find this application" in again.text
+    assert len(_applications(db_session, vip_tenant)) == 1
+
+
+def test_an_unknown_or_foreign_link_is_a_clear_404(client, base, vip_tenant, make_vip_tenant, db_session):
+    other = make_vip_tenant()
+    client.post(f"/t/{other.slug}/vip/apply", data=FORM, headers=EN)
+    foreign = _withdraw_link(db_session, other, "anna.berg@example.org").rsplit("/", 1)[1]
+    for token in ("nope", "x" * 300, foreign):
+        for response in (client.get(f"{base}/withdraw/{token}", headers=EN),
+                         client.post(f"{base}/withdraw/{token}", data={"confirm": "yes"}, headers=EN)):
+            assert response.status_code == 404 and "We cannot find this application" in response.text
+    assert [a.status.value for a in _applications(db_session, other)] == ["waiting"]
+
+
+def test_withdrawing_by_link_needs_the_csrf_token(csrf_client, base, vip_tenant, db_session):
+    page = csrf_client.get(f"{base}/apply").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf_client.post(f"{base}/apply", data={**FORM, "csrf_token": token})
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    assert csrf_client.post(path, data={"confirm": "yes"}).status_code == 400
+    assert [a.status.value for a in _applications(db_session, vip_tenant)] == ["waiting"]
+
+
+def test_a_place_withdrawn_by_link_is_offered_to_the_next_in_line(client, base, vip_tenant, db_session):
+    from datetime import datetime, timezone
+
+    from plugins.vip.models import ApplicationStatus, Group, Offer, OfferStatus
+
+    client.post(f"{base}/apply", data=FORM, headers=EN)
+    client.post(f"{base}/apply", data={**FORM, "first_name": "Bea", "email": "bea@example.org"}, headers=EN)
+    with tenant_scope(vip_tenant.id):
+        anna, bea = sorted(db_session.scalars(select(Application)), key=lambda a: a.id)
+        group = Group(name="Women spring", audience="women", capacity=1)
+        db_session.add(group)
+        db_session.flush()
+        anna.status, anna.group_id, anna.placed_at = ApplicationStatus.placed, group.id, datetime.now(timezone.utc)
+        db_session.commit()
+        anna_id, bea_id, group_id = anna.id, bea.id, group.id
+    path = "/" + _withdraw_link(db_session, vip_tenant, "anna.berg@example.org").split("/", 3)[3]
+    assert "Someone else gets the place." in _flat(client.get(path, headers=EN).text)
+    assert client.post(path, data={"confirm": "yes"}, headers=EN).status_code == 200
+    with tenant_scope(vip_tenant.id):
+        offers = db_session.scalars(select(Offer).where(Offer.group_id == group_id)).all()
+        assert db_session.get(Application, anna_id, populate_existing=True).status == ApplicationStatus.withdrawn
+    assert [(o.application_id, o.status) for o in offers] == [(bea_id, OfferStatus.open)]
+
+
+# --- The paper form to print (#7 item 18a) ------------------------------------------------------
+
+
+def _texts(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", _flat(t)).strip() for t in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", html, re.S)]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_paper_form_asks_every_question_of_the_online_form(client, base, lang):
+    from plugins.vip.services.applications import VipApplicationInSchema
+
+    online = client.get(f"{base}/apply", headers={"Accept-Language": lang}).text
+    paper = client.get(f"{base}/apply/paper?lang={lang}", headers=EN)
+    assert paper.status_code == 200 and f'<html lang="{lang}">' in paper.text
+    start = online.index('<form method="post" action="')
+    form = online[start:online.index("</form>", start)]
+    online_fields = set(re.findall(r'\bname="([^"]+)"', form)) - {"csrf_token"}
+    paper_fields = re.findall(r'data-field="([^"]+)"', paper.text)
+    assert set(paper_fields) == online_fields == set(VipApplicationInSchema().fields)
+    assert len(paper_fields) == len(set(paper_fields))
+    # Every question, every answer's label and every choice reads the same on paper.
+    page = _flat(paper.text)
+    # Not the form's own words: "press the button at the bottom", and the button.
+    questions = re.sub(r'<p class="vip-lead">.*?</p>|<p><button.*?</p>', "", form, flags=re.S)
+    for text in [*_texts(questions, "legend"), *_texts(questions, "label"), *_texts(questions, "p")]:
+        assert text in page, text
+    assert "<input" not in page.split('class="vip-paper-tools"', 1)[1]  # boxes to write in, not inputs
+
+
+def test_the_paper_form_is_linked_from_the_online_form_and_offers_the_tenants_languages(client, make_vip_tenant):
+    tenant = make_vip_tenant(audiences=["mixed"])
+    base = f"/t/{tenant.slug}/vip"
+    assert f'href="{base}/apply/paper"' in client.get(f"{base}/apply", headers=EN).text
+    paper = client.get(f"{base}/apply/paper", headers=EN).text
+    for lang in ("sv", "en", "da", "fi"):
+        assert f'href="{base}/apply/paper?lang={lang}" lang="{lang}"' in paper
+    assert 'data-field="audience"' in paper and "Everyone" in paper and "Women" not in paper
+    assert "<script" not in paper and "style=" not in paper
+    assert '<html lang="en">' in client.get(f"{base}/apply/paper?lang=xx", headers=EN).text  # unknown: as in use
+
+
+def test_the_paper_form_names_whom_to_send_it_to(client, make_vip_tenant):
+    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_email="vip@kommun.example")
+    page = _flat(client.get(f"/t/{tenant.slug}/vip/apply/paper", headers=EN).text)
+    assert f"Send the paper to {tenant.name}." in page and "Linn Samordnare" in page
+
+
+def test_the_paper_form_is_not_found_where_vip_is_off(client, make_tenant):
+    tenant = make_tenant(languages=("sv", "en"))
+    assert client.get(f"/t/{tenant.slug}/vip/apply/paper").status_code == 404

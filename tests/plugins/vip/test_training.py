@@ -52,10 +52,10 @@ def add_trainee(db_session, eskilstuna):
     return add
 
 
-@pytest.fixture
-def complete(db_session, eskilstuna):
+def _completer(db_session, tenant):
+    """``run(trainee, on)``: complete ``trainee`` of ``tenant`` on that day, or with None undo it."""
     def run(trainee, on):
-        with tenant_scope(eskilstuna.id):
+        with tenant_scope(tenant.id):
             trainee = db_session.get(Trainee, trainee.id)
             if on is None:
                 services.undo_completion(db_session, trainee)
@@ -65,6 +65,11 @@ def complete(db_session, eskilstuna):
             return trainee
 
     return run
+
+
+@pytest.fixture
+def complete(db_session, eskilstuna):
+    return _completer(db_session, eskilstuna)
 
 
 def entry_for(db_session, email):
@@ -192,6 +197,50 @@ def test_an_earlier_entry_from_elsewhere_stands(db_session, course, add_trainee,
     assert entry_for(db_session, "kim@huddinge.se").trained_on == date(2019, 5, 1)
     complete(trainee, None)
     assert entry_for(db_session, "kim@huddinge.se").trained_on == date(2019, 5, 1)
+
+
+@pytest.fixture
+def second_trainer(db_session, make_vip_tenant):
+    """Another training tenant with its own course, and a way to complete trainees there."""
+    tenant = make_vip_tenant(trains_leaders=True)
+    with tenant_scope(tenant.id):
+        course = services.create_course(db_session, {"name": "Norrland", "starts_on": START - timedelta(days=20),
+                                                      "ends_on": START - timedelta(days=19)})
+        trainee = services.add_trainee(db_session, course, {"name": "Kim", "email": "kim@huddinge.se",
+                                                            "organisation": "Huddinge kommun"})
+        db_session.commit()
+    run = _completer(db_session, tenant)
+    return lambda on: run(trainee, on)
+
+
+@pytest.mark.parametrize("undo_first", ["earlier", "later"])
+def test_undo_at_one_training_tenant_keeps_what_another_recorded(db_session, course, add_trainee, complete,
+                                                                 second_trainer, undo_first):
+    ours = add_trainee(course)
+    complete(ours, START + timedelta(days=2))
+    second_trainer(START - timedelta(days=19))  # earlier: the entry takes the other tenant's date
+    assert entry_for(db_session, "kim@huddinge.se").trained_on == START - timedelta(days=19)
+    if undo_first == "earlier":
+        second_trainer(None)
+        assert entry_for(db_session, "kim@huddinge.se").trained_on == START + timedelta(days=2)
+        complete(ours, None)
+    else:
+        complete(ours, None)
+        assert entry_for(db_session, "kim@huddinge.se").trained_on == START - timedelta(days=19)
+        second_trainer(None)
+    assert entry_for(db_session, "kim@huddinge.se") is None
+
+
+def test_undoing_an_earlier_completion_restores_the_entry_from_elsewhere(db_session, course, add_trainee, complete):
+    register.enter(db_session, email="kim@huddinge.se", trained_on=START + timedelta(days=5))
+    db_session.commit()
+    trainee = add_trainee(course)
+    complete(trainee, START)
+    assert (entry_for(db_session, "kim@huddinge.se").trained_on, entry_for(db_session, "kim@huddinge.se").trainee_id) \
+        == (START, trainee.id)
+    complete(trainee, None)
+    leader = entry_for(db_session, "kim@huddinge.se")
+    assert (leader.trained_on, leader.trainee_id) == (START + timedelta(days=5), None)
 
 
 # --- What each tenant sees -----------------------------------------------------------------
@@ -392,3 +441,123 @@ def test_the_course_page_runs_constant_queries(pages, course, add_trainee, query
     add_trainee(course, email="first@x.se")
     query_counter.assert_constant(client, [f"{base}/courses/{course.id}"],
                                   lambda: [add_trainee(course, email=f"t{n}@x.se") for n in range(10)])
+
+
+# --- The training tenant's register page (#7 item 18b) -------------------------------------
+
+
+@pytest.fixture
+def trained(db_session, eskilstuna):
+    """``trained(name, email, municipality, on, organisation=..., course_name=...)``: a completed
+    trainee of the training tenant, on a course of their own."""
+    def make(name, email, municipality, on, organisation="Kommunen", course_name="Vårkurs", tenant=eskilstuna):
+        with tenant_scope(tenant.id):
+            course = services.create_course(db_session, {"name": course_name, "starts_on": on, "ends_on": on})
+            trainee = services.add_trainee(db_session, course, {"name": name, "email": email,
+                                                                "organisation": organisation,
+                                                                "municipality": municipality})
+            services.complete(db_session, trainee, on)
+            db_session.commit()
+            return trainee
+
+    return make
+
+
+def test_the_register_page_lists_trained_leaders_by_municipality_and_year(pages, trained, add_trainee, course):
+    client, base = pages
+    trained("Kim Lind", "kim@huddinge.se", "Huddinge", date(2024, 5, 2), course_name="Vår 2024")
+    trained("Alva Berg", "alva@huddinge.se", "Huddinge", date(2025, 3, 1), course_name="Vår 2025")
+    trained("Bo Ek", "bo@umea.se", None, date(2025, 3, 1), organisation="Umeå kommun", course_name="Vår 2025")
+    add_trainee(course, name="Not Yet", email="notyet@x.se")  # on a course, not completed: not a trained leader
+    page = _flat(client.get(f"{base}/register", headers={"Accept-Language": "en"}).text)
+    cells = re.sub(r">\s+<", "><", page)
+    assert "3 trained leaders" in page and "Not Yet" not in page
+    # By municipality (the organisation when none was given) and year.
+    assert '<th scope="row">Huddinge</th><td>1</td><td>1</td><td>2</td>' in cells
+    assert '<th scope="row">Umeå kommun</th><td>1</td><td>0</td><td>1</td>' in cells
+    assert '<th scope="col">2025</th><th scope="col">2024</th>' in cells
+    assert '<th scope="row">Total</th><td>2</td><td>1</td><td>3</td>' in cells
+    for text in ("Kim Lind", "Vår 2024", "2024-05-02", "Alva Berg", "Bo Ek", "Vår 2025"):
+        assert text in page
+    by_name = client.get(f"{base}/register?name=lind").text
+    assert "Kim Lind" in by_name and "Alva Berg" not in by_name and "Bo Ek" not in by_name
+    by_place = client.get(f"{base}/register?municipality=ume%C3%A5").text
+    assert "Bo Ek" in by_place and "Kim Lind" not in by_place
+    assert "No trained leaders found." in client.get(f"{base}/register?name=100%25_").text
+    assert client.get(f"{base}/register?name=" + "x" * 5000).status_code == 200
+
+
+def _flat(html):
+    return re.sub(r"\s+", " ", html)
+
+
+def test_the_register_page_holds_only_what_this_training_tenant_trained(
+        client, make_user, make_vip_tenant, pages, trained, eskilstuna):
+    our_client, base = pages
+    other = make_vip_tenant(trains_leaders=True)
+    trained("Kim Lind", "kim@huddinge.se", "Huddinge", START)
+    trained("Olle Other", "olle@kiruna.se", "Kiruna", START, tenant=other, course_name="Norrlandskurs")
+    ours = our_client.get(f"{base}/register").text + our_client.get(f"{base}/register.csv").text
+    assert "Kim Lind" in ours and "Olle" not in ours and "Kiruna" not in ours and "Norrlandskurs" not in ours
+    login(client, make_user(("vip.trainer", other)))
+    theirs = client.get(f"/t/{other.slug}/vip/training/register").text
+    assert "Olle Other" in theirs and "Kim Lind" not in theirs  # the negative twin
+
+
+def test_the_register_page_is_only_the_training_tenants(client, make_user, vip_tenant, eskilstuna):
+    login(client, make_user(("vip.trainer", vip_tenant), ("vip.coordinator", eskilstuna)))
+    for path in ("register", "register.csv"):
+        assert client.get(f"/t/{vip_tenant.slug}/vip/training/{path}").status_code == 404
+        assert client.get(f"/t/{eskilstuna.slug}/vip/training/{path}").status_code == 403
+
+
+def test_the_register_csv_is_safe_in_a_spreadsheet_and_audited(pages, trained, db_session, eskilstuna):
+    import csv
+    import io
+
+    client, base = pages
+    trained("=HYPERLINK(\"http://evil\")", "a@x.se", "+46 Kommun", START, organisation="@SUM(A1)")
+    trained("-Minus", "b@x.se", "Tabby", START, organisation="CR")
+    trained("Plain Name", "c@x.se", "Huddinge", START)
+    response = client.get(f"{base}/register.csv", headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Municipality", "Organisation", "Name", "Work email", "Course", "Completed", "Year"]
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK(\"http://evil\")" in cells and "'+46 Kommun" in cells and "'@SUM(A1)" in cells
+    assert "'-Minus" in cells
+    assert ["Huddinge", "Kommunen", "Plain Name", "c@x.se", "Vårkurs", START.isoformat(), str(START.year)] in rows
+    only = list(csv.reader(io.StringIO(client.get(f"{base}/register.csv?municipality=hudd").get_data(as_text=True))))
+    assert len(only) == 2
+    with tenant_scope(eskilstuna.id):
+        events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "vip.register.export")).all()
+    assert [e.detail for e in events] == [{"search": [], "rows": 3}, {"search": ["municipality"], "rows": 1}]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_csv_cell_never_starts_a_formula(start):
+    assert services.csv_cell(f"{start}1+1") == f"'{start}1+1"
+    assert services.csv_cell(f"a{start}") == f"a{start}" and services.csv_cell(None) == ""
+
+
+def test_the_register_page_is_paginated_with_constant_queries(pages, trained, query_counter, db_session, eskilstuna):
+    client, base = pages
+    trained("First Leader", "first@x.se", "Huddinge", START)
+
+    def grow():
+        with tenant_scope(eskilstuna.id):
+            course = services.create_course(db_session, {"name": "Stor kurs", "starts_on": START, "ends_on": START})
+            for n in range(60):
+                trainee = services.add_trainee(db_session, course, {
+                    "name": f"Leader {n:02}", "email": f"l{n}@x.se", "organisation": "X", "municipality": f"Kommun {n % 7}"})
+                services.complete(db_session, trainee, START + timedelta(days=n % 3))
+            db_session.commit()
+
+    query_counter.assert_constant(client, [f"{base}/register", f"{base}/register?name=leader&municipality=kommun",
+                                           f"{base}/register.csv"], grow)
+    en = {"Accept-Language": "en"}
+    first, second = client.get(f"{base}/register", headers=en).text, client.get(f"{base}/register?page=2", headers=en).text
+    assert "61 trained leaders" in first and 'rel="next"' in first and "Page 2 of 2" in second
+    assert first.count("<td>Leader ") + second.count("<td>Leader ") + 1 == 61
