@@ -459,7 +459,7 @@ def test_outreach_pages_in_a_browser(page, live_server):
     page.get_by_label("Birth date").fill("1990-04-12")
     page.get_by_label("Offered a place on").fill(YESTERDAY)
     page.get_by_role("button", name="Save").click()
-    expect(page.locator("#coverage")).to_have_text(re_module.compile(r"1 of 1 offered \(100 %\)"))
+    expect(page.locator("#coverage")).to_have_text(re_module.compile(r"1 of 1 offered \(100%\)"))
 
     page.get_by_role("link", name="Import from a CSV file").click()
     page.get_by_label("CSV file").set_input_files(files=[{
