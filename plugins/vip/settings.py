@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.validation import ShortText
+
 KEY = "vip"
 
 #: The group audiences a tenant may run. Women and men go in separate groups.
@@ -54,7 +56,7 @@ class VipSettings(Schema):
         load_default=1095, validate=validate.Range(min=30, max=3650),
         metadata={"label": "Days a participant's course record is kept after the course"})
     curriculum = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), load_default=lambda: list(DEFAULT_CURRICULUM),
+        ShortText(validate=validate.Length(min=1, max=200)), load_default=lambda: list(DEFAULT_CURRICULUM),
         metadata={"label": "Theme of each meeting, one per line, as your copy of the manual lists them"})
     trains_leaders = fields.Boolean(
         load_default=False, metadata={"label": "This organisation trains VIP group leaders for the country"})

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
+from core.validation import Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
@@ -48,10 +49,10 @@ class LeaderCourseDetailSchema(LeaderCourseSchema):
 
 
 class LeaderCourseInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(required=True, validate=validate.Length(min=1, max=200))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True, metadata={"description": "Not before starts_on."})
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class LeaderCoursePatchSchema(LeaderCourseInSchema):
@@ -60,11 +61,11 @@ class LeaderCoursePatchSchema(LeaderCourseInSchema):
 
 
 class TraineeInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(required=True, validate=validate.Length(min=1, max=200))
     email = fields.String(required=True, validate=validate.Length(min=1, max=254),
                           metadata={"description": "Work email; how the trainee's municipality finds them in the "
                                                    "register. Stored lower-case."})
-    organisation = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organisation = Name(required=True, validate=validate.Length(min=1, max=200))
 
 
 class TraineeCompletionSchema(Schema):

@@ -13,6 +13,7 @@ from core.auth.permissions import requires
 from core.db import db, utcnow
 from core.pagination import Page, PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
+from core.validation import FreeText
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
@@ -51,7 +52,7 @@ class VipWaitlistEntrySchema(Schema):
 class VipMoveInSchema(Schema):
     application_id = fields.Integer(required=True, validate=ID)
     to_position = fields.Integer(required=True, validate=ID, metadata={"description": "1 is first in line."})
-    reason = fields.String(required=True, validate=validate.Length(max=waitlist.REASON_MAX),
+    reason = FreeText(required=True, validate=validate.Length(max=waitlist.REASON_MAX),
                            metadata={"description": "Required, not blank: every manual move needs a reason."})
 
 
@@ -69,9 +70,9 @@ class VipMoveSchema(Schema):
 class VipOfferInSchema(Schema):
     application_id = fields.Integer(required=True, validate=ID)
     group_id = fields.Integer(required=True, validate=ID)
-    out_of_turn_reason = fields.String(load_default=None, allow_none=True,
-                                       validate=validate.Length(max=waitlist.REASON_MAX),
-                                       metadata={"description": "Required when the applicant is not next in line."})
+    out_of_turn_reason = FreeText(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=waitlist.REASON_MAX),
+                                  metadata={"description": "Required when the applicant is not next in line."})
 
 
 class VipAnswerInSchema(Schema):

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit import services as audit
 from core.auth.models import RoleGrant, User
 from core.db import current_tenant_id
+from core.validation import clean_into
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
 from plugins.vip.settings import current_settings
@@ -70,6 +71,8 @@ def _text(errors: dict, data: dict[str, Any], key: str, *, required: bool, messa
         errors.setdefault(key, []).append(message or _("This is needed."))
     elif data.get(key) and len(data[key]) > LIMITS[key]:
         errors.setdefault(key, []).append(_("Write at most %(n)s characters.", n=LIMITS[key]))
+    elif isinstance(data.get(key), str):
+        data[key] = clean_into(errors, key, data[key])
 
 
 def _check_course(course: LeaderCourse, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
