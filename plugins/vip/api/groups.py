@@ -16,6 +16,7 @@ from core.people.models import Person
 from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
 from core.validation import Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.models import GroupStatus
@@ -173,6 +174,7 @@ class Groups(MethodView):
         return result
 
     @requires("vip.groups")
+    @idempotent
     @api.arguments(VipGroupInSchema)
     @api.response(201, VipGroupSchema)
     def post(self, data):
@@ -222,6 +224,7 @@ class GroupMeetings(MethodView):
         return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
 
     @requires("vip.groups")
+    @idempotent
     @api.arguments(VipMeetingsInSchema)
     @api.response(201, VipMeetingSchema(many=True))
     @conflict("The group has its meetings already, is cancelled or finished, or a leader or the room is "

@@ -16,6 +16,7 @@ from core.db import MAX_ID, db
 from core.pagination import PageArgsSchema, page_schema
 from core.validation import FreeText, Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.services import outreach as services
@@ -155,6 +156,7 @@ class OutreachList(MethodView):
         return services.page(db.session, args["status"], args["q"], page, per_page)
 
     @requires("vip.outreach")
+    @idempotent
     @api.arguments(OutreachInSchema)
     @api.response(201, OutreachSchema)
     @api.alt_response(200, schema=OutreachSchema, description="The person had a row already; it was updated.")

@@ -12,6 +12,7 @@ from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.validation import Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.services import training as services
@@ -110,6 +111,7 @@ class LeaderCourses(MethodView):
         return paginate(db.session, services.courses(), page, per_page)
 
     @requires("vip.training")
+    @idempotent
     @api.arguments(LeaderCourseInSchema)
     @api.response(201, LeaderCourseDetailSchema)
     def post(self, data):
@@ -148,6 +150,7 @@ class LeaderCourseResource(MethodView):
 @api.route("/training/courses/<int:course_id>/trainees")
 class LeaderCourseTrainees(MethodView):
     @requires("vip.training")
+    @idempotent
     @api.arguments(TraineeInSchema)
     @api.response(201, TraineeSchema)
     @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,

@@ -15,6 +15,7 @@ from core.pagination import Page, PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
 from core.validation import FreeText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistMove
@@ -168,6 +169,7 @@ class WaitlistMoves(MethodView):
         return Page(items=list(items), number=page, per_page=per_page, total=total)
 
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipMoveInSchema)
     @api.response(201, VipMoveSchema)
     def post(self, data, audience):
@@ -187,6 +189,7 @@ class WaitlistMoves(MethodView):
 @api.route("/offers")
 class Offers(MethodView):
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipOfferInSchema)
     @api.response(201, VipOfferSchema)
     @api.alt_response(409, **CONFLICT, description="The group is full or closed, or the applicant is not waiting.")
@@ -242,6 +245,7 @@ class OfferAnswer(MethodView):
 @api.route("/groups/<int:group_id>/participants")
 class GroupParticipants(MethodView):
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipParticipantInSchema)
     @api.response(201, VipParticipantSchema)
     @api.alt_response(409, **CONFLICT, description="The group is full (never overbooked) or closed, "
