@@ -115,6 +115,41 @@ def test_a_key_older_than_a_day_is_new_again_and_purged_by_the_daily_job(staff, 
         assert db_session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
 
 
+def _in_progress(db_session, tenant, user, minutes_ago: int) -> None:
+    """The row a first request leaves while at work (or after dying between commit and answer)."""
+    with tenant_scope(tenant.id):
+        print_ = services.fingerprint("POST", f"/api/v1/t/{tenant.slug}/people",
+                                      b'{"first_name": "Sara", "last_name": "Lind"}')
+        db_session.add(IdempotencyKey(client=f"user:{user.id}", key=KEY["Idempotency-Key"], fingerprint=print_,
+                                      created_at=utcnow() - timedelta(minutes=minutes_ago)))
+        db_session.commit()
+
+
+def test_a_retry_while_the_first_is_at_work_waits_then_gets_409_with_retry_after(client, make_tenant, make_user,
+                                                                                 db_session, monkeypatch):
+    from core.web import idempotency
+
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.3)
+    tenant = make_tenant()
+    user = make_user(("staff", tenant))
+    login(client, user)
+    _in_progress(db_session, tenant, user, minutes_ago=0)
+    response = client.post(f"/api/v1/t/{tenant.slug}/people", json=BODY, headers=KEY)
+    assert response.status_code == 409 and response.headers["Retry-After"] == "1"
+    assert _people(db_session, tenant) == 0
+
+
+def test_a_first_request_that_never_answered_is_reported_not_redone(client, make_tenant, make_user, db_session):
+    tenant = make_tenant()
+    user = make_user(("staff", tenant))
+    login(client, user)
+    _in_progress(db_session, tenant, user, minutes_ago=3)
+    response = client.post(f"/api/v1/t/{tenant.slug}/people", json=BODY, headers=KEY)
+    assert response.status_code == 409 and "may be done" in response.json["detail"]
+    assert "Retry-After" not in response.headers
+    assert _people(db_session, tenant) == 0
+
+
 def test_the_cleanup_is_a_daily_due_job(app):
     jobs = {job.key: job for jobs in app.extensions["samverka"].registry.hook.samverka_due_jobs() for job in jobs}
     assert jobs["idempotency_keys"].run is services.purge and jobs["idempotency_keys"].every == timedelta(days=1)
