@@ -17,6 +17,7 @@ CORE_MODEL_MODULES = (
     "core.sessions.models",
     "core.audit.models",
     "core.auth.api_clients.models",
+    "core.idempotency.models",
 )
 
 

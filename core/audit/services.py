@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,6 +12,7 @@ from typing import Any, Iterator
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core import csvfile
 from core.audit.models import AuditEvent
 from core.db import current_tenant_ids, tenant_scope, utcnow
 
@@ -105,7 +105,7 @@ CSV_COLUMNS = ("occurred_at", "action", "user_id", "actor", "object_type", "obje
 
 def to_csv(rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in rows:
         writer.writerow([event.occurred_at.isoformat(), event.action, event.user_id or "", event.actor or "",

@@ -15,6 +15,7 @@ from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
 from core.db import as_utc, tenant_scope, user_scope, utcnow
 from core.tenants.models import Tenant
+from core.validation import clean_into
 
 MIN_PASSWORD_LENGTH = 12
 MAX_LOCKOUT = timedelta(hours=1)
@@ -215,6 +216,8 @@ def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str,
         errors["email"] = ["Give a valid email address."]
     if not name or len(name) > 200:
         errors["name"] = ["Give the person's name."]
+    else:
+        name = clean_into(errors, "name", name)
     if role not in roles.roles:
         errors["role"] = ["Choose one of the roles in the list."]
     if errors:

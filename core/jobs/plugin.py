@@ -1,4 +1,4 @@
-"""Core's due-jobs and outbox as an internal plugin: it keeps the outbox's retention."""
+"""Core's due-jobs and outbox as an internal plugin: the outbox's retention, old idempotency keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from core.hookspecs import DueJob, hookimpl
 
 @hookimpl
 def samverka_due_jobs():
+    from core.idempotency.services import purge
     from core.jobs.services import redact_old_messages
 
-    return [DueJob("outbox_retention", redact_old_messages, every=timedelta(days=1))]
+    return [DueJob("outbox_retention", redact_old_messages, every=timedelta(days=1)),
+            DueJob("idempotency_keys", purge, every=timedelta(days=1))]

@@ -11,6 +11,7 @@ from core.auth.guard import has_permission
 from core.auth.permissions import requires
 from core.db import db
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people import services
@@ -63,6 +64,7 @@ class People(MethodView):
         return result
 
     @requires("core.people.write")
+    @idempotent
     @bp.arguments(PersonInSchema)
     @bp.response(201, PersonSchema)
     def post(self, data):
@@ -122,6 +124,7 @@ class Consents(MethodView):
         return person.consents
 
     @requires("core.people.write")
+    @idempotent
     @bp.arguments(ConsentInSchema)
     @bp.response(201, ConsentSchema)
     def post(self, data, person_id):

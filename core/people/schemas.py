@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.people.models import ConsentGiver
+from core.validation import FreeText, Name, ShortText
 
 LANGUAGE = validate.Length(max=35)
 
@@ -12,18 +13,18 @@ LANGUAGE = validate.Length(max=35)
 class PersonInSchema(Schema):
     """What a client may send to create or change a person."""
 
-    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    first_name = Name(required=True, validate=validate.Length(min=1, max=100))
+    last_name = Name(required=True, validate=validate.Length(min=1, max=100))
     birth_date = fields.Date(allow_none=True)
     birth_year = fields.Integer(allow_none=True, validate=validate.Range(min=1880, max=2100))
-    gender = fields.String(allow_none=True, validate=validate.Length(max=50),
+    gender = ShortText(allow_none=True, validate=validate.Length(max=50),
                            metadata={"description": "As the person describes it."})
-    preferred_language = fields.String(allow_none=True, validate=LANGUAGE)
+    preferred_language = ShortText(allow_none=True, validate=LANGUAGE)
     interpreter_needed = fields.Boolean(load_default=False)
-    interpreter_language = fields.String(allow_none=True, validate=LANGUAGE)
+    interpreter_language = ShortText(allow_none=True, validate=LANGUAGE)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=[validate.Length(max=40), validate.Regexp(r"^[0-9 +()\-]*$", error="Use digits, spaces and + ( ) - only.")])
-    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+    address = FreeText(allow_none=True, validate=validate.Length(max=500))
     protected_identity = fields.Boolean(load_default=False)
     national_id = fields.String(load_only=True, allow_none=True, validate=validate.Length(max=20),
                                 metadata={"description": "Validated for the country, stored encrypted, never returned."})
@@ -63,11 +64,11 @@ class PersonSchema(Schema):
 
 
 class PersonArgsSchema(Schema):
-    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "Part of a name."})
+    q = ShortText(load_default=None, validate=validate.Length(max=100), metadata={"description": "Part of a name."})
 
 
 class ConsentInSchema(Schema):
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    purpose = ShortText(required=True, validate=validate.Length(min=1, max=300))
     plugin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=63))
     given_by = fields.Enum(ConsentGiver, by_value=True, required=True)
     given_on = fields.Date(required=True)
@@ -88,8 +89,8 @@ class ConsentSchema(Schema):
 
 
 class DuplicateQuerySchema(Schema):
-    first_name = fields.String(load_default=None)
-    last_name = fields.String(load_default=None)
+    first_name = Name(load_default=None)
+    last_name = Name(load_default=None)
     birth_date = fields.Date(load_default=None)
     email = fields.String(load_default=None)
     phone = fields.String(load_default=None)

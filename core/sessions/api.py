@@ -11,6 +11,7 @@ from core.auth.permissions import requires
 from core.db import db
 from core.web.errors import abort_invalid
 from core.web.urls import external_url
+from core.web.idempotency import idempotent
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.sessions import services
 from core.sessions.models import CalendarFeed
@@ -48,6 +49,7 @@ class Sessions(MethodView):
         return paginate(db.session, services.list_sessions(**args), page, per_page)
 
     @requires("core.sessions.write")
+    @idempotent
     @bp.arguments(SessionInSchema)
     @bp.response(201, SessionSchema)
     def post(self, data):

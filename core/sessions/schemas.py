@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from core.db import MAX_ID
 from core.sessions.models import AttendanceStatus
+from core.validation import FreeText, ShortText
 
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -13,23 +14,23 @@ ID = validate.Range(min=1, max=MAX_ID)
 class SessionInSchema(Schema):
     plugin = fields.String(load_default="core", validate=validate.Length(min=1, max=63))
     kind = fields.String(load_default="meeting", validate=validate.Length(min=1, max=63))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = ShortText(required=True, validate=validate.Length(min=1, max=200))
     starts_at = fields.AwareDateTime(required=True, default_timezone=None)
     ends_at = fields.AwareDateTime(required=True, default_timezone=None)
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    reference = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    note = FreeText(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     leader_ids = fields.List(fields.Integer(validate=ID), load_default=list, validate=validate.Length(max=500))
     participant_ids = fields.List(fields.Integer(validate=ID), load_default=list, validate=validate.Length(max=500))
 
 
 class SessionPatchSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
+    title = ShortText(validate=validate.Length(min=1, max=200))
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    location = fields.String(allow_none=True, validate=validate.Length(max=300))
+    location = ShortText(allow_none=True, validate=validate.Length(max=300))
     cancelled = fields.Boolean()
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    note = FreeText(allow_none=True, validate=validate.Length(max=2000))
 
 
 class SessionArgsSchema(Schema):
@@ -80,7 +81,7 @@ class AttendanceInSchema(Schema):
 
 
 class FeedInSchema(Schema):
-    label = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    label = ShortText(required=True, validate=validate.Length(min=1, max=100))
     plugin = fields.String(load_default=None, allow_none=True)
 
 

@@ -12,6 +12,7 @@ from core.pagination import paginate, requested_page
 from core.sessions import services
 from core.sessions.models import AttendanceStatus, CalendarFeed
 from core.web.urls import external_url, public_host
+from core.validation import clean_fields
 
 bp = Blueprint("sessions", __name__, url_prefix="/t/<tenant>")
 
@@ -51,15 +52,18 @@ def detail(session_id: int):
 @bp.route("/admin/calendar-feeds", methods=["GET", "POST"])
 @requires("core.sessions.write")
 def feeds():
-    new_url = None
+    new_url, typed, errors = None, {}, {}
     if request.method == "POST":
-        label = (request.form.get("label") or "").strip()[:100] or _("Sessions")
-        plugin = request.form.get("plugin") or None
-        _feed, token = services.create_feed(db.session, label=label, plugin=plugin)
-        db.session.commit()
-        new_url = external_url("sessions.calendar", token=token)
+        typed = {"label": (request.form.get("label") or "").strip()[:100], "plugin": request.form.get("plugin") or ""}
+        errors = clean_fields(typed, short=("label", "plugin"))
+        if not errors:
+            _feed, token = services.create_feed(db.session, label=typed["label"] or _("Sessions"),
+                                                plugin=typed["plugin"] or None)
+            db.session.commit()
+            new_url, typed = external_url("sessions.calendar", token=token), {}
     rows = db.session.scalars(select(CalendarFeed).order_by(CalendarFeed.created_at)).all()
-    return render_template("sessions/feeds.html", feeds=rows, new_url=new_url)
+    return render_template("sessions/feeds.html", feeds=rows, new_url=new_url, typed=typed,
+                           errors=errors), 422 if errors else 200
 
 
 @bp.post("/admin/calendar-feeds/<int:feed_id>/revoke")

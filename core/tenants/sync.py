@@ -15,6 +15,7 @@ from core.plugins import PluginRegistry
 from core.tenants.models import Tenant, TenantKind, TenantPlugin
 from core.tenants.services import PluginSettingsError, UnknownPluginError, validate_settings
 from core.db import tenant_scope
+from core.validation import Name
 
 SLUG = validate.Regexp(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", error="use lowercase letters, digits and hyphens")
 LANGUAGES = ("sv", "da", "fi", "en")
@@ -27,7 +28,7 @@ class PluginEntrySchema(Schema):
 
 class TenantFileSchema(Schema):
     slug = fields.String(required=True, validate=SLUG)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Enum(TenantKind, by_value=True, required=True)
     parent = fields.String(load_default=None, validate=SLUG)
     country = fields.String(load_default=None, validate=validate.OneOf(["SE", "DK", "FI", "NO", "IS"]))

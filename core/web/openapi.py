@@ -12,6 +12,8 @@ from marshmallow import Schema, fields
 
 from core.auth.permissions import AUTHENTICATED, PUBLIC, declared_permission
 from core.web.errors import PROBLEM_JSON
+from core.web.idempotency import ATTRIBUTE as IDEMPOTENT
+from core.web.idempotency import PARAMETER as IDEMPOTENCY_PARAMETER
 
 #: The security schemes of the document: machine clients and browsers.
 OAUTH2, SESSION_COOKIE = "oauth2", "session"
@@ -38,6 +40,7 @@ class GateResponses(BasePlugin):
     runs: 404 (no such tenant, not the caller's tenant, plugin off); 400 and 422 where a body is
     read (not JSON at all; text no database can store, see ``core.web.inputs``); and unless the
     operation is public, 401 (no or a dead credential) and 403 (a permission the caller lacks).
+    An ``@idempotent`` operation gets its ``Idempotency-Key`` header and 409 (``core.web.idempotency``).
     What a handler answers itself is declared where it does: 422 by ``@bp.arguments``, 409 and
     others with ``@bp.alt_response``."""
 
@@ -62,6 +65,9 @@ class GateResponses(BasePlugin):
                 wanted |= {400: "BAD_REQUEST", 422: "UNPROCESSABLE_ENTITY"}
             if declared_permission(view, method.upper()) != PUBLIC:
                 wanted |= {401: "UNAUTHORIZED", 403: "FORBIDDEN"}
+            if getattr(getattr(getattr(view, "view_class", None), method, None), IDEMPOTENT, False):
+                operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
+                wanted |= {409: "CONFLICT"}
             for code, name in wanted.items():
                 if str(code) not in present:
                     responses[code] = name

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.web.strings import N_
+from core.validation import ShortText
 
 KEY = "vip"
 
@@ -66,13 +67,13 @@ class VipSettings(Schema):
         load_default=1095, validate=validate.Range(min=30, max=3650),
         metadata={"label": "Days a participant's course record is kept after the course"})
     curriculum = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), load_default=lambda: list(DEFAULT_CURRICULUM),
+        ShortText(validate=validate.Length(min=1, max=200)), load_default=lambda: list(DEFAULT_CURRICULUM),
         # The default themes are shown (and may be typed) in the reader's language, stored in English.
         metadata={"label": "Theme of each meeting, one per line, as your copy of the manual lists them",
                   "labels": {theme: theme for theme in DEFAULT_CURRICULUM}})
     trains_leaders = fields.Boolean(
         load_default=False, metadata={"label": "This organisation trains VIP group leaders for the country"})
-    contact_name = fields.String(
+    contact_name = ShortText(
         load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
         metadata={"label": "Contact for applicants: name",
                   "description": "Shown to the public after an application, with the phone and email below."})

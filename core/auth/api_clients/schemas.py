@@ -5,10 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.auth.api_clients.services import NAME_MAX
+from core.validation import Name
 
 
 class ApiClientInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    name = Name(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     scopes = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
                          validate=validate.Length(min=1, max=500),
                          metadata={"description": "Permission keys the client may act with; only ones the caller holds."})

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.audit import services as audit
 from core.auth.api_clients.models import ApiClient, ApiToken
 from core.db import as_utc, utcnow
+from core.validation import clean_into
 from core.web.strings import N_
 
 NAME_MAX = 100
@@ -70,6 +71,8 @@ def _validated(name: str | None, scopes: Iterable[str] | None, grantable: frozen
         errors["name"] = [N_("Give the client a name.")]
     elif len(name) > NAME_MAX:
         errors["name"] = [N_("The name can have at most 100 characters.")]
+    else:
+        name = clean_into(errors, "name", name)
     chosen = sorted(set(scopes or ()))
     if not chosen:
         errors["scopes"] = [N_("Choose at least one permission.")]

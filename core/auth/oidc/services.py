@@ -34,6 +34,7 @@ from core.auth.permissions import RoleRegistry
 from core.db import as_utc, user_scope, utcnow
 from core.settings import Settings
 from core.tenants.models import Tenant
+from core.validation import clean_into
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ def validate_provider(tenant: Tenant, roles: RoleRegistry, settings: Settings, f
     display_name = str(form.get("display_name") or "").strip()
     if not 1 <= len(display_name) <= 100:
         errors["display_name"] = [_("Give a name of at most 100 characters, such as the organisation's login service.")]
+    else:
+        display_name = clean_into(errors, "display_name", display_name)
     issuer = normalise_issuer(str(form.get("issuer") or ""))
     parts = urlsplit(issuer) if issuer else None
     if not issuer or len(issuer) > 500 or not acceptable_url(issuer, settings) or (parts and parts.query):

@@ -13,6 +13,7 @@ from core.db import MAX_ID, db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people import services as people
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia, OfferStatus
@@ -173,6 +174,7 @@ class VipApplications(MethodView):
         return result
 
     @requires("vip.applications")
+    @idempotent
     @api.arguments(services.VipApplicationCreateSchema)
     @api.response(201, VipApplicationDetailSchema)
     def post(self, data):

@@ -14,7 +14,9 @@ from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people.models import Person
 from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
+from core.validation import Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.models import GroupStatus
@@ -48,17 +50,17 @@ class VipGroupSchema(Schema):
 
 
 class VipGroupInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    name = Name(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     audience = fields.String(required=True, validate=validate.Length(min=1, max=30))
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX))
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX))
     leader_ids = fields.List(fields.Integer(validate=ID), required=True, validate=validate.Length(max=10),
                              metadata={"description": "Staff user ids: exactly the tenant's leaders per group, "
                                                       "each a trained VIP leader."})
 
 
 class VipGroupPatchSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
-    location = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_MAX))
+    name = Name(validate=validate.Length(min=1, max=NAME_MAX))
+    location = ShortText(allow_none=True, validate=validate.Length(max=LOCATION_MAX))
     leader_ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(max=10))
     status = fields.String(validate=validate.OneOf(["cancelled"]),
                            metadata={"description": "Only \"cancelled\": the other statuses follow the meetings."})
@@ -72,7 +74,7 @@ class VipGroupArgsSchema(Schema):
 class VipMeetingsInSchema(Schema):
     first_start = fields.AwareDateTime(required=True, metadata={"description": "Start of meeting 1, with its offset."})
     every_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=meeting_services.MAX_EVERY_DAYS))
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX),
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX),
                              metadata={"description": "The place; the group's room when left out."})
     skip_dates = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=100),
                              metadata={"description": "Local dates without a meeting; the course goes on after them."})
@@ -94,7 +96,7 @@ class VipMeetingSchema(Schema):
 
 class VipMeetingPatchSchema(Schema):
     starts_at = fields.AwareDateTime(required=True)
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX))
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX))
 
 
 class VipCompletionEntrySchema(Schema):
@@ -172,6 +174,7 @@ class Groups(MethodView):
         return result
 
     @requires("vip.groups")
+    @idempotent
     @api.arguments(VipGroupInSchema)
     @api.response(201, VipGroupSchema)
     def post(self, data):
@@ -221,6 +224,7 @@ class GroupMeetings(MethodView):
         return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
 
     @requires("vip.groups")
+    @idempotent
     @api.arguments(VipMeetingsInSchema)
     @api.response(201, VipMeetingSchema(many=True))
     @conflict("The group has its meetings already, is cancelled or finished, or a leader or the room is "

@@ -14,7 +14,9 @@ from core.audit import services as audit
 from core.auth.permissions import requires
 from core.db import MAX_ID, db
 from core.pagination import PageArgsSchema, page_schema
+from core.validation import FreeText, Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.services import outreach as services
@@ -49,10 +51,10 @@ class OutreachSchema(Schema):
 
 
 class OutreachFieldsSchema(Schema):
-    service = fields.String(allow_none=True, validate=validate.Length(max=200))
+    service = ShortText(allow_none=True, validate=validate.Length(max=200))
     informed_on = fields.Date(allow_none=True, metadata={"description": DATES + " Set to offered_on when empty."})
     offered_on = fields.Date(allow_none=True, metadata={"description": DATES + " An offer counts as information."})
-    note = fields.String(allow_none=True, validate=validate.Length(max=500))
+    note = FreeText(allow_none=True, validate=validate.Length(max=500))
 
 
 class OutreachInSchema(OutreachFieldsSchema):
@@ -61,8 +63,8 @@ class OutreachInSchema(OutreachFieldsSchema):
     updated: given values replace, absent ones stay."""
 
     person_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
-    first_name = fields.String(allow_none=True, validate=validate.Length(max=100))
-    last_name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    first_name = Name(allow_none=True, validate=validate.Length(max=100))
+    last_name = Name(allow_none=True, validate=validate.Length(max=100))
     birth_date = fields.Date(allow_none=True)
     birth_year = fields.Integer(allow_none=True, validate=validate.Range(min=1880, max=2100))
     national_id = fields.String(load_only=True, allow_none=True, validate=validate.Length(max=20),
@@ -77,7 +79,7 @@ class OutreachPatchSchema(OutreachFieldsSchema):
 
 class OutreachArgsSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(services.STATUSES))
-    q = fields.String(load_default=None, validate=validate.Length(max=100), metadata={"description": "Part of a name."})
+    q = ShortText(load_default=None, validate=validate.Length(max=100), metadata={"description": "Part of a name."})
 
 
 class OutreachCoverageSchema(Schema):
@@ -154,6 +156,7 @@ class OutreachList(MethodView):
         return services.page(db.session, args["status"], args["q"], page, per_page)
 
     @requires("vip.outreach")
+    @idempotent
     @api.arguments(OutreachInSchema)
     @api.response(201, OutreachSchema)
     @api.alt_response(200, schema=OutreachSchema, description="The person had a row already; it was updated.")

@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
+from core.validation import Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.services import training as services
@@ -49,10 +51,10 @@ class LeaderCourseDetailSchema(LeaderCourseSchema):
 
 
 class LeaderCourseInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(required=True, validate=validate.Length(min=1, max=200))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True, metadata={"description": "Not before starts_on."})
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class LeaderCoursePatchSchema(LeaderCourseInSchema):
@@ -61,12 +63,12 @@ class LeaderCoursePatchSchema(LeaderCourseInSchema):
 
 
 class TraineeInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(required=True, validate=validate.Length(min=1, max=200))
     email = fields.String(required=True, validate=validate.Length(min=1, max=254),
                           metadata={"description": "Work email; how the trainee's municipality finds them in the "
                                                    "register. Stored lower-case."})
-    organisation = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+    organisation = Name(required=True, validate=validate.Length(min=1, max=200))
+    municipality = Name(load_default=None, allow_none=True, validate=validate.Length(max=100),
                                  metadata={"description": "Where the trainee leads groups; the register groups by it."})
 
 
@@ -112,6 +114,7 @@ class LeaderCourses(MethodView):
         return paginate(db.session, services.courses(), page, per_page)
 
     @requires("vip.training")
+    @idempotent
     @api.arguments(LeaderCourseInSchema)
     @api.response(201, LeaderCourseDetailSchema)
     def post(self, data):
@@ -150,6 +153,7 @@ class LeaderCourseResource(MethodView):
 @api.route("/training/courses/<int:course_id>/trainees")
 class LeaderCourseTrainees(MethodView):
     @requires("vip.training")
+    @idempotent
     @api.arguments(TraineeInSchema)
     @api.response(201, TraineeSchema)
     @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,

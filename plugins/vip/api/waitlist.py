@@ -13,7 +13,9 @@ from core.auth.permissions import requires
 from core.db import db, utcnow
 from core.pagination import Page, PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
+from core.validation import FreeText
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema
 from plugins.vip.api import api
 from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistMove
@@ -51,7 +53,7 @@ class VipWaitlistEntrySchema(Schema):
 class VipMoveInSchema(Schema):
     application_id = fields.Integer(required=True, validate=ID)
     to_position = fields.Integer(required=True, validate=ID, metadata={"description": "1 is first in line."})
-    reason = fields.String(required=True, validate=validate.Length(max=waitlist.REASON_MAX),
+    reason = FreeText(required=True, validate=validate.Length(max=waitlist.REASON_MAX),
                            metadata={"description": "Required, not blank: every manual move needs a reason."})
 
 
@@ -69,9 +71,9 @@ class VipMoveSchema(Schema):
 class VipOfferInSchema(Schema):
     application_id = fields.Integer(required=True, validate=ID)
     group_id = fields.Integer(required=True, validate=ID)
-    out_of_turn_reason = fields.String(load_default=None, allow_none=True,
-                                       validate=validate.Length(max=waitlist.REASON_MAX),
-                                       metadata={"description": "Required when the applicant is not next in line."})
+    out_of_turn_reason = FreeText(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=waitlist.REASON_MAX),
+                                  metadata={"description": "Required when the applicant is not next in line."})
 
 
 class VipAnswerInSchema(Schema):
@@ -167,6 +169,7 @@ class WaitlistMoves(MethodView):
         return Page(items=list(items), number=page, per_page=per_page, total=total)
 
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipMoveInSchema)
     @api.response(201, VipMoveSchema)
     def post(self, data, audience):
@@ -186,6 +189,7 @@ class WaitlistMoves(MethodView):
 @api.route("/offers")
 class Offers(MethodView):
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipOfferInSchema)
     @api.response(201, VipOfferSchema)
     @api.alt_response(409, **CONFLICT, description="The group is full or closed, or the applicant is not waiting.")
@@ -241,6 +245,7 @@ class OfferAnswer(MethodView):
 @api.route("/groups/<int:group_id>/participants")
 class GroupParticipants(MethodView):
     @requires("vip.applications")
+    @idempotent
     @api.arguments(VipParticipantInSchema)
     @api.response(201, VipParticipantSchema)
     @api.alt_response(409, **CONFLICT, description="The group is full (never overbooked) or closed, "

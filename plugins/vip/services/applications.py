@@ -23,6 +23,7 @@ from core.people.vault import Vault
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
+from core.validation import FreeText, Name, ShortText
 from core.web.strings import N_
 from plugins.vip.models import (
     IN_LINE,
@@ -141,8 +142,8 @@ def _plain(messages: Any) -> Any:
     return [str(messages)]
 
 
-def _text(**kwargs: Any) -> fields.String:
-    return fields.String(allow_none=True, load_default=None, **kwargs)
+def _text(kind: type[fields.String] = ShortText, **kwargs: Any) -> fields.String:
+    return kind(allow_none=True, load_default=None, **kwargs)
 
 
 class VipApplicationInSchema(Schema):
@@ -154,8 +155,8 @@ class VipApplicationInSchema(Schema):
 
     messages = PUBLIC_MESSAGES
 
-    first_name = fields.String(required=True, metadata={"maxLength": 100})
-    last_name = fields.String(required=True, metadata={"maxLength": 100})
+    first_name = Name(required=True, metadata={"maxLength": 100})
+    last_name = Name(required=True, metadata={"maxLength": 100})
     birth_year = fields.Integer(allow_none=True, load_default=None,
                                 metadata={"description": "Optional; helps to tell people with the same name apart."})
     contact_via = fields.String(required=True, metadata={
@@ -164,7 +165,7 @@ class VipApplicationInSchema(Schema):
                        "or someone on their behalf (`contact_name` and `contact_phone` and/or `contact_email`)."})
     email = _text(metadata={"description": "The applicant's own email, when contact_via is self."})
     phone = _text(metadata={"description": "The applicant's own phone, when contact_via is self."})
-    contact_name = _text(metadata={"maxLength": 200})
+    contact_name = _text(Name, metadata={"maxLength": 200})
     contact_phone = _text(metadata={"maxLength": 40})
     contact_email = _text(metadata={"maxLength": 254})
     audience = fields.String(required=True, metadata={
@@ -173,7 +174,7 @@ class VipApplicationInSchema(Schema):
         "enum": list(TAKEN_BEFORE), "description": "Has the applicant taken VIP before? `dont_know` counts as no."})
     interpreter_needed = fields.Boolean(load_default=False)
     interpreter_language = _text(metadata={"maxLength": 35, "description": "Needed when interpreter_needed."})
-    needs = _text(metadata={"maxLength": NEEDS_MAX,
+    needs = _text(FreeText, metadata={"maxLength": NEEDS_MAX,
                             "description": "What the applicant needs to take part (accessibility, support)."})
     consent = fields.Boolean(required=True, metadata={"description": "Must be true: the consent was given."})
     consent_given_by = fields.String(required=True, metadata={"enum": [g.value for g in ConsentGiver]})

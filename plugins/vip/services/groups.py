@@ -17,6 +17,7 @@ from core.auth.models import RoleGrant, User
 from core.db import as_utc, current_tenant_id, utcnow
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import update_session
+from core.validation import clean_into
 from plugins.vip.models import (
     Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting, Offer, OfferStatus,
 )
@@ -168,6 +169,8 @@ def _clean_name(name: Any, errors: dict[str, list[str]]) -> str:
         errors["name"] = [_("Give the group a name.")]
     elif len(name) > NAME_MAX:
         errors["name"] = [_("Use at most %(max)s characters.", max=NAME_MAX)]
+    else:
+        name = clean_into(errors, "name", name)
     return name
 
 
@@ -175,6 +178,8 @@ def _clean_location(location: Any, errors: dict[str, list[str]]) -> str | None:
     location = (location or "").strip() if isinstance(location, str) or location is None else ""
     if len(location) > LOCATION_MAX:
         errors["location"] = [_("Use at most %(max)s characters.", max=LOCATION_MAX)]
+    else:
+        location = clean_into(errors, "location", location)
     return location or None
 
 

@@ -23,6 +23,7 @@ from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import SessionError, create_session, record_attendance, update_session
 from core.tenants.models import Tenant
+from core.validation import clean_into
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
 from plugins.vip.services.groups import LOCATION_MAX, GroupError
@@ -244,6 +245,8 @@ def _room(location: str | None, errors: dict[str, list[str]]) -> str:
         errors["location"] = [_("Give the place where the group meets.")]
     elif len(room) > LOCATION_MAX:
         errors["location"] = [_("Use at most %(max)s characters.", max=LOCATION_MAX)]
+    else:
+        room = clean_into(errors, "location", room)
     return room
 
 

@@ -33,6 +33,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
+from core import csvfile
 from core.audit import services as audit
 from core.db import current_tenant_id
 from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
@@ -40,6 +41,7 @@ from core.people import services as people
 from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
+from core.validation import clean_into
 from plugins.vip.models import Outreach
 from plugins.vip.services.applications import possible_duplicates
 
@@ -54,6 +56,8 @@ EARLIEST = date(1990, 1, 1)
 FIELDS = ("service", "informed_on", "offered_on", "note")
 PERSON_KEYS = ("first_name", "last_name", "birth_date", "birth_year", "national_id", "national_id_country")
 LIMITS = {"first_name": 100, "last_name": 100, "service": 200, "note": 500}
+#: Fields that keep their line breaks; the others are one line.
+FREE_TEXT = frozenset({"note"})
 
 #: The columns of an import file, in the order of the template.
 COLUMNS = ("first_name", "last_name", "birth_date", "national_id", "service", "informed_on", "offered_on", "note")
@@ -61,8 +65,6 @@ REQUIRED_COLUMNS = ("first_name", "last_name")
 #: Bounds of one import: larger files are refused whole, with a message saying so.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
-#: The file's first row: the column names, in the order of the template.
-TEMPLATE_HEADER = ";".join(COLUMNS)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -190,6 +192,8 @@ def _check_lengths(errors: dict, data: dict[str, Any], keys) -> None:
         value = data.get(key)
         if isinstance(value, str) and len(value) > LIMITS[key]:
             errors.setdefault(key, []).append(_("Write at most %(n)s characters.", n=LIMITS[key]))
+        elif isinstance(value, str):
+            data[key] = clean_into(errors, key, value, multiline=key in FREE_TEXT)
 
 
 def _blank(value: Any) -> bool:
@@ -418,7 +422,10 @@ def decode(data: bytes) -> str:
 def template_csv() -> str:
     """An import file with the column names and one example row, as Excel reads it."""
     example = ["Sara", "Lind", "1990-04-12", "", "Daglig verksamhet Norr", "2025-01-20", "2025-02-03", ""]
-    return "\ufeff" + TEMPLATE_HEADER + "\r\n" + ";".join(example) + "\r\n"
+    out = io.StringIO()
+    out.write("\ufeff")
+    csvfile.writer(out, delimiter=";", lineterminator="\r\n").writerows([COLUMNS, example])
+    return out.getvalue()
 
 
 def _column_name(raw: str) -> str:

@@ -15,7 +15,6 @@ restates this tenant's part from its completed trainees with that email, never a
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +25,11 @@ from marshmallow import ValidationError, validate
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from core import csvfile
 from core.audit import services as audit
 from core.auth.models import RoleGrant, User
 from core.db import current_tenant_id
+from core.validation import clean_into
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
 from plugins.vip.settings import current_settings
@@ -73,6 +74,8 @@ def _text(errors: dict, data: dict[str, Any], key: str, *, required: bool, messa
         errors.setdefault(key, []).append(message or _("This is needed."))
     elif data.get(key) and len(data[key]) > LIMITS[key]:
         errors.setdefault(key, []).append(_("Write at most %(n)s characters.", n=LIMITS[key]))
+    elif isinstance(data.get(key), str):
+        data[key] = clean_into(errors, key, data[key])
 
 
 def _check_course(course: LeaderCourse, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -210,8 +213,6 @@ def restate(session: Session, email: str) -> None:
 
 #: Longest search text read; a longer one is cut (it could match nothing longer anyway).
 SEARCH_MAX = 200
-#: Cells a spreadsheet would take for a formula; a CSV cell starting with one gets a ' first.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register_place():
@@ -270,23 +271,17 @@ def register_by_year(session: Session, name: str = "", municipality: str = "") -
     return RegisterTable(years, rows)
 
 
-def csv_cell(value: Any) -> str:
-    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def register_csv(session: Session, leaders: list[Trainee], search: dict[str, str]) -> str:
     """The trained leaders as CSV (UTF-8 with a byte-order mark, for spreadsheets), every cell
-    made safe with :func:`csv_cell`. Audited with the search's field names and the row count."""
+    made safe by core's CSV writer. Audited with the search's field names and the row count."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)
     writer.writerow([_("Municipality"), _("Organisation"), _("Name"), _("Work email"), _("Course"),
                      _("Completed"), _("Year")])
     for t in leaders:
-        writer.writerow([csv_cell(v) for v in (t.municipality or t.organisation, t.organisation, t.name, t.email,
-                                               t.course.name, t.completed_on.isoformat(), t.completed_on.year)])
+        writer.writerow([t.municipality or t.organisation, t.organisation, t.name, t.email,
+                         t.course.name, t.completed_on.isoformat(), t.completed_on.year])
     audit.record(session, "vip.register.export", object_type="vip_trainee",
                  detail={"search": sorted(search), "rows": len(leaders)})
     return out.getvalue()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.services import record
 from core.db import utcnow
+from core.validation import TextError, clean_text
 from plugins.vip.models import IN_LINE, Application, WaitlistMove
 
 #: Longest reason a move keeps (the column's size).
@@ -54,7 +55,10 @@ def clean_reason(reason: str | None, field: str = "reason") -> str:
         raise WaitlistError({field: [_("Give a reason. Every change to the order of the waitlist needs one.")]})
     if len(reason) > REASON_MAX:
         raise WaitlistError({field: [_("Write at most %(max)s characters.", max=REASON_MAX)]})
-    return reason
+    try:
+        return clean_text(reason, multiline=True)
+    except TextError as exc:
+        raise WaitlistError({field: [str(exc)]}) from None
 
 
 def move(session: Session, application: Application, to_position: int, reason: str | None, user=None,

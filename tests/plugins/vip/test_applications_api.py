@@ -237,3 +237,19 @@ def test_merge_keeps_the_applicants_record_under_a_legal_hold(api, submit, vip_t
     assert response.status_code == 200 and response.json["person_id"] == into.person_id
     with tenant_scope(vip_tenant.id):
         assert db_session.get(Person, application.person_id) is not None
+
+
+@pytest.mark.parametrize(("field", "value"), [("first_name", "Anna\u202egreB"), ("last_name", "Be\x07rg"),
+                                              ("contact_name", "Eva\u2067"), ("needs", "Ramp\u202e")])
+def test_names_and_needs_refuse_controls_and_direction_overrides(api, field, value):
+    client, base = api
+    body = {**BODY, "contact_via": "contact_person", "contact_name": "Eva Berg", "contact_phone": "070-1", field: value}
+    response = client.post(base, json=body)
+    assert response.status_code == 422 and field in response.json["errors"]
+
+
+def test_names_are_stored_in_nfc_and_needs_keep_their_line_breaks(api):
+    client, base = api
+    response = client.post(base, json={**BODY, "first_name": "A\u030asa", "needs": "Ramp\r\nQuiet room"})
+    assert response.status_code == 201
+    assert response.json["first_name"] == "\u00c5sa" and response.json["needs"] == "Ramp\nQuiet room"

@@ -503,6 +503,15 @@ def test_the_form_refuses_an_untrained_leader_and_keeps_what_was_typed(staff, db
     assert 'id="leader_ids-error"' in page and "Ulla Untrained is not a trained VIP group leader." in page
 
 
+def test_the_form_refuses_a_name_with_a_direction_override_and_keeps_what_was_typed(staff, db_session, leaders):
+    client, tenant, base = staff
+    response = client.post(f"{base}/groups/new", data={"name": "Women\u202egnirps", "audience": "women",
+                                                       "location": "Room\tA", "leader_ids": [str(u.id) for u in leaders]})
+    assert response.status_code == 422
+    page = _text(response)
+    assert 'id="name-error"' in page and 'id="location-error"' in page and "Women\u202egnirps" in page
+
+
 def test_the_form_forms_a_group(staff, db_session, leaders):
     client, tenant, base = staff
     response = client.post(f"{base}/groups/new", data={"name": "Men, spring", "audience": "men", "location": "Room C",

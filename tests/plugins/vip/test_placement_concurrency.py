@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditEvent
@@ -26,7 +26,7 @@ from core.tenants.models import Tenant, TenantKind
 from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Meeting
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import require_postgresql
+from tests.fixtures.database import drop_committed_tenant, require_postgresql
 
 CAPACITY = 4
 APPLICANTS = 12
@@ -82,14 +82,7 @@ def race(app, test_settings):
         yield tenant, group.id, application_ids, tokens
     finally:
         engine.dispose()
-        # The audit log is append-only for the application role: the owner clears it.
-        owner = create_engine(test_settings.migration_database_url)
-        with Session(owner) as session, tenant_scope(tenant.id):
-            session.execute(delete(AuditEvent).where(AuditEvent.tenant_id == tenant.id))
-            session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its rows
-            session.execute(delete(User).where(User.id == user.id))
-            session.commit()
-        owner.dispose()
+        drop_committed_tenant(test_settings, tenant.id, (user.id,))
 
 
 def test_concurrent_placements_fill_the_group_exactly_to_capacity(app, test_settings, race):

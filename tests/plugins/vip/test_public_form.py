@@ -199,6 +199,15 @@ def test_odd_input_never_breaks_the_form(client, base):
     assert client.post(f"{base}/apply", data={"first_name": "A\x00"}).status_code == 400
 
 
+def test_a_name_with_a_direction_override_is_refused_and_the_answers_kept(client, base, vip_tenant, db_session):
+    response = client.post(f"{base}/apply", data={**FORM, "first_name": "Anna\u202egreB"}, headers=EN)
+    assert response.status_code == 422
+    page = _flat(response.text)
+    assert 'href="#first_name"' in page and page.count('class="field-error"') == 1
+    assert f'value="{FORM["last_name"]}"' in page
+    assert _applications(db_session, vip_tenant) == []
+
+
 # --- Whom to contact, and withdrawing through the acknowledgement's link (#7 item 22) -----------
 
 
