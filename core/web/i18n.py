@@ -11,6 +11,7 @@ from flask_babel import get_locale
 
 from core.extensions import babel
 from core.settings import Settings
+from core.tenants.services import local_time
 from core.web.strings import label
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
@@ -43,6 +44,8 @@ def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = (
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["label"] = label  # enum values, in the current language
+    # A stored moment on the current tenant's clock, for strftime in templates.
+    app.jinja_env.filters["local"] = lambda moment: local_time(moment, g.get("tenant")) if moment else moment
 
     @app.context_processor
     def _languages() -> dict:
