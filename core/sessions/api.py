@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 from flask.views import MethodView
+from flask_babel import get_locale
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
@@ -35,6 +36,15 @@ def _session_or_404(session_id: int):
     return scheduled
 
 
+def _titled(sessions):
+    """The sessions, each with ``display_title`` in the reader's language (one hook call)."""
+    sessions = list(sessions)
+    titles = services.titles(g.hooks, db.session, sessions, str(get_locale()))
+    for scheduled in sessions:
+        scheduled.display_title = titles[scheduled.id]
+    return sessions
+
+
 
 @bp.route("/sessions")
 class Sessions(MethodView):
@@ -44,7 +54,9 @@ class Sessions(MethodView):
     @bp.response(200, SessionPage)
     def get(self, args, page, per_page):
         """Sessions in time order; filter by plugin and a ``from``/``before`` window."""
-        return paginate(db.session, services.list_sessions(**args), page, per_page)
+        result = paginate(db.session, services.list_sessions(**args), page, per_page)
+        result.items = _titled(result.items)
+        return result
 
     @requires("core.sessions.write")
     @bp.arguments(SessionInSchema)
@@ -57,7 +69,7 @@ class Sessions(MethodView):
         except services.SessionError as exc:
             abort_invalid(exc.errors)
         db.session.commit()
-        return services.get_session(db.session, scheduled.id)
+        return _titled([services.get_session(db.session, scheduled.id)])[0]
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -66,7 +78,7 @@ class SessionResource(MethodView):
     @bp.response(200, SessionSchema)
     def get(self, session_id):
         """One session."""
-        return _session_or_404(session_id)
+        return _titled([_session_or_404(session_id)])[0]
 
     @requires("core.sessions.write")
     @bp.arguments(SessionPatchSchema)
@@ -79,7 +91,7 @@ class SessionResource(MethodView):
         except services.SessionError as exc:
             abort_invalid(exc.errors)
         db.session.commit()
-        return scheduled
+        return _titled([scheduled])[0]
 
 
 @bp.route("/sessions/<int:session_id>/attendance")
@@ -118,8 +130,12 @@ class Feeds(MethodView):
     @bp.arguments(FeedInSchema)
     @bp.response(201, FeedSchema)
     def post(self, data):
-        """Create a feed; its URL is shown in this answer only."""
-        feed, token = services.create_feed(db.session, **data)
+        """Create a feed of one of the tenant's programmes (``plugin``, a key of an enabled
+        plugin) or of all (null); its URL is shown in this answer only."""
+        try:
+            feed, token = services.create_feed(db.session, **data, enabled=g.enabled_plugins)
+        except services.SessionError as exc:
+            abort_invalid(exc.errors)
         db.session.commit()
         feed.url = url_for("sessions.calendar", token=token, _external=True)  # shown this once
         return feed
