@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from core.auth.models import User
     from core.people.models import Consent, Person
+    from core.sessions.models import ScheduledSession
     from core.tenants.models import Tenant
 
 PROJECT = "samverka"
@@ -184,6 +185,18 @@ def samverka_consent_withdrawn(session: Session, person: Person, consent: Consen
 
     Called once per withdrawal through the person's tenant relay, inside the tenant's scope
     and the withdrawal's transaction; a plugin whose consent it is not returns at once.
+    """
+
+
+@hookspec
+def samverka_session_titles(session: Session, sessions: list[ScheduledSession], language: str) -> dict[int, str] | None:
+    """Return ``{session id: title}`` in ``language`` for the plugin's own sessions among
+    ``sessions`` (those whose ``plugin`` is the plugin's key), so a title stored
+    language-neutral is read in the reader's language.
+
+    Called once per list, page, feed or answer that shows session titles (never once per
+    session), through the tenant's relay, inside its scope. Every implementation is asked;
+    a session no plugin names keeps its stored title. Return None when none is yours.
     """
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from core import csvfile
 from core.audit.models import AuditEvent
 from core.db import current_tenant_ids, tenant_scope, utcnow
+from core.tenants.models import Tenant
+from core.tenants.services import local_time
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,13 @@ def events(tenant_id: int, where: AuditFilter):
 CSV_COLUMNS = ("occurred_at", "action", "user_id", "actor", "object_type", "object_id", "client_address", "detail")
 
 
-def to_csv(rows) -> str:
+def to_csv(rows, tenant: Tenant | None = None) -> str:
+    """The events as CSV, each moment on ``tenant``'s clock with its offset (UTC without a tenant)."""
     out = io.StringIO()
     writer = csvfile.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in rows:
-        writer.writerow([event.occurred_at.isoformat(), event.action, event.user_id or "", event.actor or "",
+        writer.writerow([local_time(event.occurred_at, tenant).isoformat(), event.action, event.user_id or "", event.actor or "",
                          event.object_type or "", event.object_id or "", event.client_address or "",
                          ";".join(f"{k}={v}" for k, v in sorted(event.detail.items()))])
     return out.getvalue()

@@ -12,6 +12,7 @@ from core.audit.services import AuditFilter
 from core.auth.models import User
 from core.auth.permissions import requires
 from core.db import MAX_ID, db
+from core.tenants.services import zone
 from core.pagination import paginate, requested_page
 
 bp = Blueprint("audit", __name__, url_prefix="/t/<tenant>/audit")
@@ -25,7 +26,7 @@ def _date(name: str, *, end: bool = False) -> datetime | None:
         day = datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
         return None
-    moment = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    moment = datetime.combine(day, time.min, tzinfo=zone(g.tenant))  # the day as the tenant's clock has it
     if end and day == date.max:
         return None  # up to the last day there is: no upper bound (its next day cannot be written)
     return moment + timedelta(days=1) if end else moment
@@ -72,5 +73,5 @@ def export():
     services.record(db.session, "audit.export", detail={"filters": sorted(args), "rows": len(rows)})
     db.session.commit()
     filename = f"audit-{g.tenant.slug}-{datetime.now(timezone.utc):%Y%m%d}.csv"
-    return Response(services.to_csv(rows), mimetype="text/csv",
+    return Response(services.to_csv(rows, g.tenant), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

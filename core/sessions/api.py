@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
+from flask_babel import get_locale
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
@@ -37,6 +38,15 @@ def _session_or_404(session_id: int):
     return scheduled
 
 
+def _titled(sessions):
+    """The sessions, each with ``display_title`` in the reader's language (one hook call)."""
+    sessions = list(sessions)
+    titles = services.titles(g.hooks, db.session, sessions, str(get_locale()))
+    for scheduled in sessions:
+        scheduled.display_title = titles[scheduled.id]
+    return sessions
+
+
 
 @bp.route("/sessions")
 class Sessions(MethodView):
@@ -46,7 +56,9 @@ class Sessions(MethodView):
     @bp.response(200, SessionPage)
     def get(self, args, page, per_page):
         """Sessions in time order; filter by plugin and a ``from``/``before`` window."""
-        return paginate(db.session, services.list_sessions(**args), page, per_page)
+        result = paginate(db.session, services.list_sessions(**args), page, per_page)
+        result.items = _titled(result.items)
+        return result
 
     @requires("core.sessions.write")
     @idempotent
@@ -60,7 +72,7 @@ class Sessions(MethodView):
         except services.SessionError as exc:
             abort_invalid(exc.errors)
         db.session.commit()
-        return services.get_session(db.session, scheduled.id)
+        return _titled([services.get_session(db.session, scheduled.id)])[0]
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -69,7 +81,7 @@ class SessionResource(MethodView):
     @bp.response(200, SessionSchema)
     def get(self, session_id):
         """One session."""
-        return _session_or_404(session_id)
+        return _titled([_session_or_404(session_id)])[0]
 
     @requires("core.sessions.write")
     @bp.arguments(SessionPatchSchema)
@@ -82,7 +94,7 @@ class SessionResource(MethodView):
         except services.SessionError as exc:
             abort_invalid(exc.errors)
         db.session.commit()
-        return scheduled
+        return _titled([scheduled])[0]
 
 
 @bp.route("/sessions/<int:session_id>/attendance")
@@ -121,8 +133,12 @@ class Feeds(MethodView):
     @bp.arguments(FeedInSchema)
     @bp.response(201, FeedSchema)
     def post(self, data):
-        """Create a feed; its URL is shown in this answer only."""
-        feed, token = services.create_feed(db.session, **data)
+        """Create a feed of one of the tenant's programmes (``plugin``, a key of an enabled
+        plugin) or of all (null); its URL is shown in this answer only."""
+        try:
+            feed, token = services.create_feed(db.session, **data, enabled=g.enabled_plugins)
+        except services.SessionError as exc:
+            abort_invalid(exc.errors)
         db.session.commit()
         feed.url = external_url("sessions.calendar", token=token)  # shown this once
         return feed

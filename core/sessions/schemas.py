@@ -48,7 +48,8 @@ class SessionSchema(Schema):
     id = fields.Integer()
     plugin = fields.String()
     kind = fields.String()
-    title = fields.String()
+    title = fields.String(attribute="display_title",
+                          metadata={"description": "In the reader's language when the session's programme words it."})
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     location = fields.String(allow_none=True)
@@ -82,7 +83,8 @@ class AttendanceInSchema(Schema):
 
 class FeedInSchema(Schema):
     label = ShortText(required=True, validate=validate.Length(min=1, max=100))
-    plugin = fields.String(load_default=None, allow_none=True)
+    plugin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=63),
+                           metadata={"description": "The key of one of the tenant's enabled plugins; null for all."})
 
 
 class FeedSchema(Schema):

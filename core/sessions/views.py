@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,8 +12,9 @@ from core.db import db
 from core.pagination import paginate, requested_page
 from core.sessions import services
 from core.sessions.models import AttendanceStatus, CalendarFeed
-from core.web.urls import external_url, public_host
 from core.validation import clean_fields
+from core.web.i18n import programmes
+from core.web.urls import external_url, public_host
 
 bp = Blueprint("sessions", __name__, url_prefix="/t/<tenant>")
 
@@ -21,7 +23,8 @@ bp = Blueprint("sessions", __name__, url_prefix="/t/<tenant>")
 @requires("core.sessions.read")
 def index():
     page = paginate(db.session, services.list_sessions(), requested_page(), 50)
-    return render_template("sessions/index.html", page=page)
+    titles = services.titles(g.hooks, db.session, page.items, str(get_locale()))
+    return render_template("sessions/index.html", page=page, titles=titles)
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -30,37 +33,55 @@ def detail(session_id: int):
     scheduled = services.get_session(db.session, session_id)
     if scheduled is None:
         abort(404)
-    errors = {}
+    errors: dict = {}
+    typed = {row.person_id: row.status.value if row.status else "" for row in scheduled.attendance}
     if request.method == "POST":
         if "core.sessions.write" not in g.permissions:
             abort(403)
         statuses = {}
         for row in scheduled.attendance:
             value = request.form.get(f"status-{row.person_id}", "")
+            typed[row.person_id] = value
             if value and value not in AttendanceStatus._value2member_map_:
                 errors[row.person_id] = _("Choose one of the options.")
             statuses[row.person_id] = value or None
-        if not errors:
-            services.record_attendance(db.session, scheduled, statuses)
-            db.session.commit()
-            flash(_("Attendance saved."), "success")
+        if not errors and not any(statuses.values()):
+            flash(_("Nothing was chosen, so nothing was saved."), "info")
             return redirect(url_for("sessions.detail", session_id=session_id))
-    return render_template("sessions/detail.html", scheduled=scheduled, statuses=list(AttendanceStatus),
+        if not errors:
+            try:
+                services.record_attendance(db.session, scheduled, statuses)
+            except services.SessionError as exc:
+                db.session.rollback()
+                errors["_all"] = " ".join(exc.errors.get("attendance", []))
+                scheduled = services.get_session(db.session, session_id)
+            else:
+                db.session.commit()
+                flash(_("Attendance saved."), "success")
+                return redirect(url_for("sessions.detail", session_id=session_id))
+    title = services.titles(g.hooks, db.session, [scheduled], str(get_locale()))[scheduled.id]
+    return render_template("sessions/detail.html", scheduled=scheduled, title=title, typed=typed,
+                           statuses=services.statuses_open(scheduled), started=services.has_started(scheduled),
                            errors=errors), 422 if errors else 200
 
 
 @bp.route("/admin/calendar-feeds", methods=["GET", "POST"])
 @requires("core.sessions.write")
 def feeds():
-    new_url, typed, errors = None, {}, {}
+    new_url, errors, typed = None, {}, {"label": "", "plugin": ""}
     if request.method == "POST":
-        typed = {"label": (request.form.get("label") or "").strip()[:100], "plugin": request.form.get("plugin") or ""}
-        errors = clean_fields(typed, short=("label", "plugin"))
+        typed = {"label": request.form.get("label", ""), "plugin": request.form.get("plugin", "")}
+        errors = clean_fields(typed, short=("label",))
         if not errors:
-            _feed, token = services.create_feed(db.session, label=typed["label"] or _("Sessions"),
-                                                plugin=typed["plugin"] or None)
-            db.session.commit()
-            new_url, typed = external_url("sessions.calendar", token=token), {}
+            try:
+                _feed, token = services.create_feed(db.session, label=typed["label"].strip()[:100] or _("Sessions"),
+                                                    plugin=typed["plugin"] or None, enabled=dict(programmes()))
+            except services.SessionError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                new_url, typed = external_url("sessions.calendar", token=token), {"label": "", "plugin": ""}
     rows = db.session.scalars(select(CalendarFeed).order_by(CalendarFeed.created_at)).all()
     return render_template("sessions/feeds.html", feeds=rows, new_url=new_url, typed=typed,
                            errors=errors), 422 if errors else 200
@@ -85,5 +106,5 @@ def calendar(token: str):
     feed = services.feed_for_token(db.session, token)
     if feed is None:
         abort(404)
-    body = services.feed_calendar(db.session, feed, g.tenant.name, public_host())
+    body = services.feed_calendar(db.session, feed, g.tenant, public_host(), g.hooks)
     return Response(body, mimetype="text/calendar")

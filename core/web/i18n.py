@@ -12,6 +12,7 @@ from flask_babel import get_locale, gettext
 
 from core.extensions import babel
 from core.settings import Settings
+from core.tenants.services import local_time
 from core.web.messages import translate_messages
 from core.web.strings import field_label, label
 
@@ -49,6 +50,8 @@ def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = (
     app.jinja_env.filters["programme"] = programme
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["percent"] = percent
+    # A stored moment on the current tenant's clock, for strftime in templates.
+    app.jinja_env.filters["local"] = lambda moment: local_time(moment, g.get("tenant")) if moment else moment
 
     @app.context_processor
     def _languages() -> dict:

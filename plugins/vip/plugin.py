@@ -142,6 +142,13 @@ def samverka_consent_withdrawn(session, person, consent):
 
 
 @hookimpl
+def samverka_session_titles(session, sessions, language):
+    from plugins.vip.services.meetings import session_titles
+
+    return session_titles(session, sessions, language)
+
+
+@hookimpl
 def samverka_demo_data(session, tenant):
     from plugins.vip.demo import load
 

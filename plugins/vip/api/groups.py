@@ -87,7 +87,7 @@ class VipMeetingSchema(Schema):
     theme = fields.String(metadata={"description": "As the curriculum has it."})
     theme_label = fields.String(metadata={"description": "In the reader's language when it is a default theme."})
     session_id = fields.Integer()
-    title = fields.String()
+    title = fields.String(metadata={"description": "In the reader's language."})
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     location = fields.String(allow_none=True)
@@ -95,8 +95,12 @@ class VipMeetingSchema(Schema):
 
 
 class VipMeetingPatchSchema(Schema):
-    starts_at = fields.AwareDateTime(required=True)
+    starts_at = fields.AwareDateTime(required=True, metadata={"description": "Still to come, after the previous "
+                                                                             "meeting and before the next one."})
     location = ShortText(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX))
+    move_later = fields.Boolean(load_default=False, metadata={
+        "description": "Move every later meeting by the same amount (on the local clock), so the next meeting "
+                       "need not come after the new time."})
 
 
 class VipCompletionEntrySchema(Schema):
@@ -157,7 +161,8 @@ def _meeting_out(meeting) -> dict:
     scheduled = meeting.session
     return {"id": meeting.id, "group_id": meeting.group_id, "number": meeting.number, "theme": meeting.theme,
             "theme_label": meeting_services.theme_label(meeting.theme), "session_id": meeting.session_id,
-            "title": scheduled.title, "starts_at": scheduled.starts_at, "ends_at": scheduled.ends_at,
+            "title": meeting_services.display_title(meeting.group.name, meeting.number, meeting.theme),
+            "starts_at": scheduled.starts_at, "ends_at": scheduled.ends_at,
             "location": scheduled.location, "cancelled": scheduled.cancelled}
 
 
@@ -274,13 +279,16 @@ class MeetingResource(MethodView):
     @requires("vip.groups")
     @api.arguments(VipMeetingPatchSchema)
     @api.response(200, VipMeetingSchema)
-    @conflict("The meeting or its group is cancelled, or a leader or the room is booked at the new time.")
+    @conflict("The meeting or its group is cancelled, or a leader or the room is booked at a new time.")
     def patch(self, data, meeting_id):
         """Move a meeting (it keeps its length), and to another place when ``location`` is
-        given. 409 when a leader or the room is booked then."""
+        given; with ``move_later`` the later meetings move by the same amount. 422 when the
+        time has passed or the series would be out of order, 409 when a leader or the room is
+        booked then."""
         meeting = _meeting_or_404(meeting_id)
         try:
-            meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"])
+            meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"],
+                                        move_later=data["move_later"])
         except GroupError as exc:
             _fail(exc)
         db.session.commit()

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import services as audit
@@ -362,15 +362,20 @@ def advance_statuses(session: Session, tenant, now: datetime) -> int:
     return changed
 
 
-def completion(session: Session, group: Group) -> dict[int, tuple[int, bool]]:
+def completion(session: Session, group: Group, now: datetime | None = None) -> dict[int, tuple[int, bool]]:
     """For each participant (placed in the group, or recorded at one of its meetings): how
-    many meetings they were present at, and whether that reaches the tenant's
-    ``completion_meetings``. A fixed number of queries whatever the group's size."""
+    many meetings that have started they were present at, and whether that reaches the
+    tenant's ``completion_meetings``. A meeting still to come never counts (it may have been
+    moved after attendance was recorded). A fixed number of queries whatever the group's size."""
     needed = current_settings(session)["completion_meetings"]
+    now = as_utc(now or utcnow())
     attended: dict[int, int] = defaultdict(int)
+    counted = case((and_(Attendance.status == AttendanceStatus.present, ScheduledSession.starts_at <= now), 1),
+                   else_=0)
     rows = session.execute(
-        select(Attendance.person_id, func.sum(case((Attendance.status == AttendanceStatus.present, 1), else_=0)))
+        select(Attendance.person_id, func.sum(counted))
         .join(Meeting, Meeting.session_id == Attendance.session_id)
+        .join(ScheduledSession, ScheduledSession.id == Attendance.session_id)
         .where(Meeting.group_id == group.id)
         .group_by(Attendance.person_id)
     )

@@ -4,9 +4,10 @@ one, recording attendance and reminding participants before each meeting."""
 from __future__ import annotations
 
 import zlib
+from collections import defaultdict
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 from flask import render_template
@@ -17,13 +18,16 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.audit import services as audit
 from core.auth.models import User
-from core.db import as_utc, current_tenant_id
+from core.db import as_utc, current_tenant_id, utcnow
 from core.jobs.models import OutboxMessage
 from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
-from core.sessions.services import SessionError, create_session, record_attendance, update_session
+from core.sessions.services import (  # noqa: F401  (has_started, statuses_open: for the pages)
+    SessionError, create_session, has_started, record_attendance, statuses_open, update_session,
+)
 from core.tenants.models import Tenant
 from core.validation import clean_into
+from core.tenants.services import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
 from plugins.vip.services.groups import LOCATION_MAX, GroupError
@@ -40,7 +44,7 @@ NOT_COMING = (AttendanceStatus.absent_with_notice, AttendanceStatus.cancelled)
 
 def tenant_zone(tenant: Tenant | None) -> tzinfo:
     """The zone of the clock a tenant's meetings are planned and shown in."""
-    return ZoneInfo(tenant.timezone) if tenant is not None else timezone.utc
+    return zone_of(tenant)
 
 
 def current_zone(session: Session) -> tzinfo:
@@ -64,10 +68,32 @@ def theme_label(theme: str) -> str:
     return _(theme) if theme in DEFAULT_CURRICULUM else theme
 
 
-def meeting_title(group_name: str, number: int, theme: str) -> str:
-    """The core session's title: "<group>: meeting 3 – <theme>"."""
-    title = _("%(group)s: meeting %(number)s – %(theme)s", group=group_name, number=number, theme=theme_label(theme))
-    return title[:200]
+def meeting_title(group_name: str, number: int, theme: str = "") -> str:
+    """The core session's stored title, the same in every language: ``"<group> #<number>"``.
+    The theme's key stays on the meeting row; :func:`session_titles` words the title for a reader."""
+    suffix = f" #{number}"
+    return group_name[:200 - len(suffix)] + suffix
+
+
+def display_title(group_name: str, number: int, theme: str, language: str | None = None) -> str:
+    """A meeting's title in ``language`` (default: the current one): "<group>: meeting 3 – <theme>"."""
+    with force_locale(language) if language else nullcontext():
+        if theme:
+            return _("%(group)s: meeting %(number)s – %(theme)s", group=group_name, number=number,
+                     theme=theme_label(theme))
+        return _("%(group)s: meeting %(number)s", group=group_name, number=number)
+
+
+def session_titles(session: Session, sessions: Iterable[ScheduledSession], language: str) -> dict[int, str]:
+    """The titles of VIP's meetings among ``sessions`` in ``language`` (one query)."""
+    ids = [s.id for s in sessions if s.plugin == KEY]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Meeting.session_id, Meeting.number, Meeting.theme, Group.name)
+        .join(Group, Group.id == Meeting.group_id).where(Meeting.session_id.in_(ids))
+    )
+    return {session_id: display_title(name, number, theme, language) for session_id, number, theme, name in rows}
 
 
 def same_room(a: str | None, b: str | None) -> bool:
@@ -265,44 +291,132 @@ def _refuse_double_booking(session: Session, slots, leaders, room: str, *, when_
         raise GroupError(clashes, conflict=True)
 
 
-def reschedule(session: Session, meeting: Meeting, starts_at: datetime | None, location: str | None = None) -> Meeting:
-    """Move one meeting to ``starts_at`` (keeping its length) and, when given, to ``location``;
-    refused like generation when a leader or the room is booked then by another session."""
+def _series(session: Session, group: Group) -> list[Meeting]:
+    """The group's meetings that are not cancelled, in order, with their sessions and leaders."""
+    return list(session.scalars(
+        select(Meeting).join(ScheduledSession, ScheduledSession.id == Meeting.session_id)
+        .where(Meeting.group_id == group.id, ScheduledSession.cancelled.is_(False))
+        .options(joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user))
+        .order_by(Meeting.number)
+    ))
+
+
+def _shifted(start: datetime, delta: timedelta, zone: tzinfo) -> datetime:
+    """``start`` moved by ``delta`` on the local clock (a week later is the same time of day
+    across a change to or from summer time)."""
+    moved = local(start, zone).replace(tzinfo=None) + delta
+    return from_local(moved.date(), moved.time(), zone)
+
+
+def reschedule(session: Session, meeting: Meeting, starts_at: datetime | None, location: str | None = None, *,
+               move_later: bool = False, now: datetime | None = None) -> Meeting:
+    """Move one meeting to ``starts_at`` (keeping its length) and, when given, to ``location``.
+
+    The series stays in order and out of the past: the new time must still be to come and
+    after the previous meeting; it must also be before the next one, unless ``move_later``,
+    when every later meeting moves by the same amount on the local clock. Refused like
+    generation when a leader or the room is booked by another session at any moved
+    meeting's new time; all or nothing."""
     group = meeting.group
     _group_open(group)
     scheduled = meeting.session
     if scheduled.cancelled:
         raise GroupError({"starts_at": [_("This meeting is cancelled.")]}, conflict=True)
+    now = as_utc(now or utcnow())
     errors: dict[str, list[str]] = {}
     if starts_at is None:
         errors["starts_at"] = [_("Give the new date and time.")]
     elif not plausible(starts_at):
         errors["starts_at"] = [_("Give a date from %(first)s to %(last)s.", first=YEARS[0], last=YEARS[1])]
+    elif as_utc(starts_at) < now:
+        errors["starts_at"] = [_("That time has passed. Choose a time still to come.")]
     room = _room(location if location is not None else scheduled.location, errors)
     if errors:
         raise GroupError(errors)
+    zone = current_zone(session)
     starts_at = as_utc(starts_at)
-    ends_at = starts_at + (as_utc(scheduled.ends_at) - as_utc(scheduled.starts_at))
-    slot = [(meeting.number, starts_at, ends_at)]
-    _refuse_double_booking(session, slot, [sl.user for sl in scheduled.leaders], room, when_field="starts_at",
-                           exclude_session_ids=[scheduled.id])
-    try:
-        update_session(session, scheduled, {"starts_at": starts_at, "ends_at": ends_at, "location": room})
-    except SessionError as exc:
-        raise GroupError(exc.errors) from exc
+    series = _series(session, group)
+    earlier = [m for m in series if m.number < meeting.number]
+    later = [m for m in series if m.number > meeting.number]
+    order = _out_of_order(meeting, starts_at, earlier[-1] if earlier else None,
+                          None if move_later or not later else later[0], zone)
+    if order:
+        raise GroupError({"starts_at": order})
+
+    moves = [(meeting, starts_at, room)]
+    if move_later:
+        delta = local(starts_at, zone).replace(tzinfo=None) - local(scheduled.starts_at, zone).replace(tzinfo=None)
+        moves += [(m, _shifted(m.session.starts_at, delta, zone), m.session.location) for m in later]
+        passed = [m for m, start, _room_ in moves[1:] if start < now]
+        if passed:
+            raise GroupError({"starts_at": [_("Meeting %(number)s would move to a time that has passed.",
+                                              number=m.number) for m in passed]})
+    _refuse_moves_double_booked(session, moves)
+    for moved, start, place in moves:
+        length = as_utc(moved.session.ends_at) - as_utc(moved.session.starts_at)
+        try:
+            update_session(session, moved.session, {"starts_at": start, "ends_at": start + length, "location": place})
+        except SessionError as exc:
+            raise GroupError(exc.errors) from exc
     audit.record(session, "vip.meeting.reschedule", object_type="vip_meeting", object_id=meeting.id,
-                 detail={"starts_at": starts_at.isoformat(), "room_changed": not same_room(room, group.location)})
+                 detail={"starts_at": starts_at.isoformat(), "room_changed": not same_room(room, group.location),
+                         "later_moved": len(moves) - 1})
     return meeting
 
 
-def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceStatus | str | None]) -> list[Attendance]:
+def _out_of_order(meeting: Meeting, starts_at: datetime, previous: Meeting | None, following: Meeting | None,
+                  zone: tzinfo) -> list[str]:
+    """Messages when ``meeting`` at ``starts_at`` would not come after ``previous`` and before ``following``."""
+    messages = []
+    if previous is not None and starts_at <= as_utc(previous.session.starts_at):
+        messages.append(_("Meeting %(number)s must come after meeting %(other)s (%(when)s).", number=meeting.number,
+                          other=previous.number,
+                          when=local(previous.session.starts_at, zone).strftime("%Y-%m-%d %H:%M")))
+    if following is not None and starts_at >= as_utc(following.session.starts_at):
+        messages.append(_("Meeting %(number)s must come before meeting %(other)s (%(when)s). Choose an earlier "
+                          "time, or move the later meetings by the same amount.", number=meeting.number,
+                          other=following.number,
+                          when=local(following.session.starts_at, zone).strftime("%Y-%m-%d %H:%M")))
+    return messages
+
+
+def _refuse_moves_double_booked(session: Session, moves: list[tuple[Meeting, datetime, str]]) -> None:
+    """Raise a conflict naming each clash of a moved meeting's leaders or room at its new time
+    with a session that does not move (the moved ones keep their order and so miss each other)."""
+    moving = [m.session.id for m, _start, _place in moves]
+    slots: dict[tuple[frozenset[int], str], list] = defaultdict(list)
+    leaders_of: dict[frozenset[int], list[User]] = {}
+    for m, start, place in moves:
+        users = [sl.user for sl in m.session.leaders]
+        key = frozenset(u.id for u in users)
+        leaders_of[key] = users
+        length = as_utc(m.session.ends_at) - as_utc(m.session.starts_at)
+        slots[(key, place or "")].append((m.number, start, start + length))
+    clashes: dict[str, list[str]] = defaultdict(list)
+    for (key, place), wanted in slots.items():
+        clashes["starts_at"] += find_clashes(session, wanted, leaders=leaders_of[key], location=None,
+                                             exclude_session_ids=moving)
+        clashes["location"] += find_clashes(session, wanted, leaders=[], location=place or None,
+                                            exclude_session_ids=moving)
+    clashes = {field: messages for field, messages in clashes.items() if messages}
+    if clashes:
+        raise GroupError(clashes, conflict=True)
+
+
+def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceStatus | str | None], *,
+           now: datetime | None = None) -> list[Attendance]:
     """Record attendance at a meeting through core (None clears a status); the participants
-    must be the meeting's. Audited without names."""
+    must be the meeting's, and before the meeting starts only "cancelled" or "absent with
+    notice" can be recorded (core's rule). Audited without names."""
     if meeting.session.cancelled:
         raise GroupError({"attendance": [_("This meeting is cancelled.")]}, conflict=True)
     try:
-        rows = record_attendance(session, meeting.session, statuses)
+        rows = record_attendance(session, meeting.session, statuses, now=now)
     except SessionError as exc:
+        if exc.not_started:
+            raise GroupError({"attendance": [_(
+                "The meeting has not started yet. Before it starts, only “cancelled” or “absent with notice” "
+                "can be recorded.")]}) from exc
         raise GroupError({"attendance": [_("Record attendance only for the participants of this meeting.")]}) from exc
     audit.record(session, "vip.meeting.attendance", object_type="vip_meeting", object_id=meeting.id,
                  detail={"recorded": sum(1 for s in statuses.values() if s),

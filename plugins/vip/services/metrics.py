@@ -132,16 +132,19 @@ def participants(session: Session, tenant_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def completion_counts(session: Session, tenant_ids: list[int]) -> dict[int, tuple[int, int]]:
+def completion_counts(session: Session, tenant_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
     """``(completed, participants)`` of finished groups per tenant. A participant completed
     when present at least the tenant's ``completion_meetings`` of their group's meetings
-    (core attendance). Two queries: the settings, and meetings attended per participant."""
+    that have started (core attendance). Two queries: the settings, and meetings attended
+    per participant."""
     needed = {t: s["completion_meetings"] for t, s in tenant_settings(session, tenant_ids).items()}
     rows = session.execute(
         select(Application.tenant_id, Application.id, func.count(Attendance.id))
         .join(Group, Group.id == Application.group_id)
         .outerjoin(Meeting, Meeting.group_id == Group.id)
-        .outerjoin(Attendance, and_(Attendance.session_id == Meeting.session_id,
+        .outerjoin(ScheduledSession, and_(ScheduledSession.id == Meeting.session_id,
+                                          ScheduledSession.starts_at <= (now or utcnow())))
+        .outerjoin(Attendance, and_(Attendance.session_id == ScheduledSession.id,
                                     Attendance.person_id == Application.person_id,
                                     Attendance.status == AttendanceStatus.present))
         .where(Application.tenant_id.in_(tenant_ids), _placed(), Group.status == GroupStatus.finished)
@@ -221,7 +224,7 @@ def tenant_figures(session: Session, tenant_id: int, now: datetime | None = None
     them. Rates keep their parts so a page can say "12 of 40". A fixed number of queries."""
     ids = [tenant_id]
     first, total = first_timer_counts(session, ids).get(tenant_id, (0, 0))
-    completed, finished = completion_counts(session, ids).get(tenant_id, (0, 0))
+    completed, finished = completion_counts(session, ids, now).get(tenant_id, (0, 0))
     offered, registered = outreach_counts(session, ids).get(tenant_id, (0, 0))
     median, started_base = days_to_start(session, ids, now)[tenant_id]
 

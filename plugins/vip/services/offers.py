@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -39,6 +39,7 @@ from core.audit.services import record
 from core.db import as_utc, current_tenant_id
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
+from core.tenants.services import local_time
 from core.web.strings import N_, label
 from plugins.vip.models import (
     IN_LINE,
@@ -455,10 +456,15 @@ def _send_offer(session: Session, offer: Offer, application: Application, group:
         selectinload(Group.meetings).selectinload(Meeting.session))).one()
     meeting = first_meeting(group, now)
     with force_locale(letters.language(application.person, tenant)):
+        # On the tenant's clock whether a request (staff) or the expiry job (no request) sends it.
+        starts = local_time(meeting.starts_at, tenant) if meeting else None
         context = dict(application=application, person=application.person, group=group, meeting=meeting,
                        place=(meeting.location if meeting else None) or group.location, offer=offer,
                        tenant=tenant, link=answer_link(tenant, token),
-                       for_contact=application.contact_via != ContactVia.self)
+                       for_contact=application.contact_via != ContactVia.self,
+                       meeting_day=format_date(starts, "full", rebase=False) if starts else None,
+                       meeting_time=format_time(starts, "short", rebase=False) if starts else None,
+                       answer_by=format_date(local_time(offer.expires_at, tenant), "full", rebase=False))
         subject = (_("%(name)s is offered a place in a VIP group", name=application.person.first_name)
                    if context["for_contact"] else _("You can get a place in a VIP group"))
         text = render_template("vip/email/offer.txt", **context)

@@ -22,9 +22,6 @@ from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp
 
-STATUSES = list(AttendanceStatus)
-
-
 def _zone():
     return meeting_services.tenant_zone(g.tenant)
 
@@ -218,7 +215,8 @@ def _meeting_page(meeting, *, typed: dict, errors: dict, status: int = 200):
                   key=lambda a: (a.person.last_name.casefold(), a.person.first_name.casefold(), a.person_id))
     zone = _zone()
     return render_template(
-        "vip/meeting.html", meeting=meeting, rows=rows, statuses=STATUSES, typed=typed, errors=errors,
+        "vip/meeting.html", meeting=meeting, rows=rows, statuses=meeting_services.statuses_open(meeting.session),
+        started=meeting_services.has_started(meeting.session), typed=typed, errors=errors,
         starts=meeting_services.local(meeting.session.starts_at, zone),
         ends=meeting_services.local(meeting.session.ends_at, zone), theme=meeting_services.theme_label(meeting.theme),
         can_record=has_permission("vip.attendance") and not meeting.session.cancelled,
@@ -245,13 +243,17 @@ def record_attendance(meeting_id: int):
         if value and value not in AttendanceStatus._value2member_map_:
             errors[str(row.person_id)] = _("Choose one of the options.")
         statuses[row.person_id] = value or None
+    if not errors and not any(statuses.values()):
+        flash(_("Nothing was chosen, so nothing was saved."), "info")
+        return redirect(url_for("vip.meeting", meeting_id=meeting_id))
     if not errors:
         try:
             meeting_services.record(db.session, meeting, statuses)
         except GroupError as exc:
             db.session.rollback()
             return _meeting_page(_meeting_or_404(meeting_id), typed=typed,
-                                 errors={"_all": " ".join(exc.errors.get("attendance", []))}, status=409)
+                                 errors={"_all": " ".join(exc.errors.get("attendance", []))},
+                                 status=409 if exc.conflict else 422)
         db.session.commit()
         flash(_("Attendance is saved."), "success")
         return redirect(url_for("vip.meeting", meeting_id=meeting_id))
@@ -266,9 +268,9 @@ def meeting_move(meeting_id: int):
     if request.method == "GET":
         starts = meeting_services.local(meeting.session.starts_at, zone)
         typed = {"date": starts.date().isoformat(), "time": starts.strftime("%H:%M"),
-                 "location": meeting.session.location or ""}
+                 "location": meeting.session.location or "", "move_later": ""}
         return _move_page(meeting, typed, {})
-    typed = {k: request.form.get(k, "") for k in ("date", "time", "location")}
+    typed = {k: request.form.get(k, "") for k in ("date", "time", "location", "move_later")}
     errors: dict[str, list[str]] = {}
     day = _parse_date(typed["date"], errors, "date", _("Give the new date."))
     at = _parse_time(typed["time"], errors, "time")
@@ -276,7 +278,7 @@ def meeting_move(meeting_id: int):
         return _move_page(meeting, typed, errors, 422)
     try:
         meeting_services.reschedule(db.session, meeting, meeting_services.from_local(day, at, zone),
-                                    location=typed["location"].strip() or None)
+                                    location=typed["location"].strip() or None, move_later=typed["move_later"] == "yes")
     except GroupError as exc:
         db.session.rollback()
         errors = dict(exc.errors)

@@ -80,6 +80,22 @@ def test_auditors_export_csv(auditor, make_person):
     assert response.mimetype == "text/csv" and [r["action"] for r in rows] == ["person.create"]
 
 
+def test_the_log_and_its_export_show_the_tenants_clock(auditor, make_person, db_session):
+    """#7 item 14: a Swedish tenant's events at Swedish time, the export with its offset."""
+    from zoneinfo import ZoneInfo
+
+    client, tenant = auditor
+    make_person(tenant)
+    with tenant_scope(tenant.id):
+        moment = db_session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.action == "person.create"))
+    local = moment.astimezone(ZoneInfo("Europe/Stockholm"))
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in client.get(f"/t/{tenant.slug}/audit/?action=person").text
+    [row] = csv.DictReader(io.StringIO(client.get(f"/t/{tenant.slug}/audit/export.csv?action=person").text))
+    assert row["occurred_at"] == local.isoformat() and row["occurred_at"][-6:] in ("+01:00", "+02:00")
+    day = local.date().isoformat()
+    assert "person.create" in client.get(f"/t/{tenant.slug}/audit/?action=person&since={day}&until={day}").text
+
+
 def test_tenant_a_sees_its_own_events(auditor, make_person):
     client, tenant = auditor
     person = make_person(tenant)

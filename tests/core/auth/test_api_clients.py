@@ -368,6 +368,19 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_stored(admin, db_session)
     assert "client_secret" not in api and secret not in str(api) and api["created_by"] == "Ada Admin"
 
 
+def test_the_list_dates_clients_on_the_tenants_clock(admin, db_session, make_api_client):
+    """#7 item 14: made at 23:30 UTC on 5 May, which is 6 May in Sweden."""
+    from datetime import datetime, timezone
+
+    client, tenant, _user = admin
+    row, _secret = make_api_client(tenant)
+    with tenant_scope(tenant.id):
+        db_session.get(ApiClient, row.id).created_at = datetime(2031, 5, 5, 23, 30, tzinfo=timezone.utc)
+        db_session.commit()
+    listing = client.get(f"/t/{tenant.slug}/admin/api-clients/").text
+    assert "2031-05-06" in listing and "2031-05-05" not in listing
+
+
 def test_the_form_keeps_what_was_typed_when_it_is_wrong(admin):
     client, tenant, _user = admin
     no_scopes = client.post(f"/t/{tenant.slug}/admin/api-clients/new", data={"name": "Booking system"})

@@ -8,11 +8,13 @@ from icalendar import Calendar
 from tests.fixtures.app import login
 
 SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+#: A session that has begun: its attendance can be recorded.
+PAST = SOON - timedelta(days=6)
 
 
 @pytest.fixture
 def staff(client, make_tenant, make_user):
-    tenant = make_tenant()
+    tenant = make_tenant(plugins={"sample": {}})
     user = make_user(("staff", tenant), name="Lena Leader")
     login(client, user)
     return client, tenant, user, f"/api/v1/t/{tenant.slug}"
@@ -57,10 +59,14 @@ def test_another_tenants_people_and_staff_cannot_be_added(staff, make_tenant, ma
     assert response.status_code == 422 and {"leader_ids", "participant_ids"} <= set(response.json["errors"])
 
 
+def _plan_past(client, base, **extra):
+    return _plan(client, base, starts_at=PAST.isoformat(), ends_at=(PAST + timedelta(hours=2)).isoformat(), **extra)
+
+
 def test_record_attendance(staff, make_person):
     client, tenant, _user, base = staff
     a, b = make_person(tenant), make_person(tenant)
-    sid = _plan(client, base, participant_ids=[a.id, b.id]).json["id"]
+    sid = _plan_past(client, base, participant_ids=[a.id, b.id]).json["id"]
     response = client.put(f"{base}/sessions/{sid}/attendance", json={"attendance": [
         {"person_id": a.id, "status": "present"}, {"person_id": b.id, "status": "absent_with_notice"}]})
     assert {r["person_id"]: r["status"] for r in response.json} == {a.id: "present", b.id: "absent_with_notice"}
@@ -103,8 +109,8 @@ def test_attendance_page_runs_constant_queries_and_saves(staff, make_person, que
     client, tenant, _user, base = staff
     few = [make_person(tenant)]
     many = [make_person(tenant) for _ in range(15)]
-    sid_few = _plan(client, base, participant_ids=[p.id for p in few]).json["id"]
-    sid_many = _plan(client, base, participant_ids=[p.id for p in many]).json["id"]
+    sid_few = _plan_past(client, base, participant_ids=[p.id for p in few]).json["id"]
+    sid_many = _plan_past(client, base, participant_ids=[p.id for p in many]).json["id"]
     with query_counter.counting() as one:
         client.get(f"/t/{tenant.slug}/sessions/{sid_few}")
     with query_counter.counting() as lots:
@@ -162,3 +168,91 @@ def test_a_time_with_an_offset_is_kept_as_the_same_moment(staff):
 
     assert listed_from("2031-05-01T07:30:00Z") == [created.json["id"]]
     assert listed_from("2031-05-01T08:30:00Z") == []
+
+
+# Attendance before a session starts (#7 item 12)
+
+def test_only_who_will_not_come_is_recorded_before_a_session_starts(staff, make_person):
+    client, tenant, _user, base = staff
+    a, b = make_person(tenant), make_person(tenant)
+    sid = _plan(client, base, participant_ids=[a.id, b.id]).json["id"]
+    url = f"{base}/sessions/{sid}/attendance"
+    for status in ("present", "absent"):
+        refused = client.put(url, json={"attendance": [{"person_id": a.id, "status": status}]})
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+        assert "has not started yet" in " ".join(refused.json["errors"]["attendance"])
+    ahead = client.put(url, json={"attendance": [{"person_id": a.id, "status": "absent_with_notice"},
+                                                 {"person_id": b.id, "status": "cancelled"}]})
+    assert ahead.status_code == 200
+    assert {r["person_id"]: r["status"] for r in ahead.json} == {a.id: "absent_with_notice", b.id: "cancelled"}
+
+
+def test_the_attendance_page_of_a_coming_session_offers_and_takes_only_the_answers_known_in_advance(staff,
+                                                                                                     make_person):
+    client, tenant, _user, base = staff
+    person = make_person(tenant)
+    sid = _plan(client, base, participant_ids=[person.id]).json["id"]
+    url = f"/t/{tenant.slug}/sessions/{sid}"
+    page = client.get(url).text
+    assert 'value="absent_with_notice"' in page and 'value="cancelled"' in page
+    assert 'value="present"' not in page and 'value="absent"' not in page
+    refused = client.post(url, data={f"status-{person.id}": "present"})
+    assert refused.status_code == 422 and "has not started yet" in refused.text
+    assert client.get(f"{base}/sessions/{sid}/attendance").json[0]["status"] is None
+    assert client.post(url, data={f"status-{person.id}": "cancelled"}).status_code == 302
+    assert client.get(f"{base}/sessions/{sid}/attendance").json[0]["status"] == "cancelled"
+
+
+def test_saving_attendance_with_nothing_chosen_says_nothing_was_saved(staff, make_person):
+    """#7 item 17."""
+    client, tenant, _user, base = staff
+    person = make_person(tenant)
+    sid = _plan_past(client, base, participant_ids=[person.id]).json["id"]
+    response = client.post(f"/t/{tenant.slug}/sessions/{sid}", data={}, follow_redirects=True)
+    assert "Nothing was chosen, so nothing was saved." in response.text and "Attendance saved." not in response.text
+
+
+# The tenant's clock (#7 item 14)
+
+@pytest.mark.parametrize(("moment", "shown"), [
+    (datetime(2031, 1, 14, 11, 0, tzinfo=timezone.utc), "2031-01-14 12:00–14:00"),  # winter time, UTC+1
+    (datetime(2031, 7, 15, 11, 0, tzinfo=timezone.utc), "2031-07-15 13:00–15:00"),  # summer time, UTC+2
+])
+def test_session_times_are_shown_on_the_swedish_tenants_clock(staff, moment, shown):
+    client, tenant, _user, base = staff
+    sid = _plan(client, base, starts_at=moment.isoformat(), ends_at=(moment + timedelta(hours=2)).isoformat()).json["id"]
+    assert shown in client.get(f"/t/{tenant.slug}/sessions/").text
+    assert shown in client.get(f"/t/{tenant.slug}/sessions/{sid}").text
+
+
+def test_calendar_feed_times_are_utc(staff, client):
+    client, tenant, _user, base = staff
+    moment = datetime(2031, 7, 15, 11, 0, tzinfo=timezone.utc)
+    _plan(client, base, starts_at=moment.isoformat(), ends_at=(moment + timedelta(hours=2)).isoformat())
+    path = client.post(f"{base}/calendar-feeds", json={"label": "All"}).json["url"].split("localhost", 1)[-1]
+    ics = client.get(path).text
+    assert "DTSTART:20310715T110000Z" in ics and "DTEND:20310715T130000Z" in ics
+    assert "X-WR-TIMEZONE:Europe/Stockholm" in ics
+
+
+# A feed's programme (#7 item 17)
+
+def test_a_feeds_programme_must_be_one_of_the_tenants_plugins(staff):
+    client, _tenant, _user, base = staff
+    for typed in ("vip", "nonsense", "core"):
+        refused = client.post(f"{base}/calendar-feeds", json={"label": "Feed", "plugin": typed})
+        assert refused.status_code == 422 and "plugin" in refused.json["errors"]
+    assert client.post(f"{base}/calendar-feeds", json={"label": "Feed", "plugin": "sample"}).status_code == 201
+    assert client.post(f"{base}/calendar-feeds", json={"label": "Feed", "plugin": None}).status_code == 201
+
+
+def test_the_feed_page_offers_the_enabled_plugins_by_title(staff):
+    client, tenant, _user, _base = staff
+    url = f"/t/{tenant.slug}/admin/calendar-feeds"
+    page = client.get(url).text
+    assert '<select id="plugin" name="plugin"' in page and '<option value="sample" >Sample programme</option>' in page
+    assert 'value="vip"' not in page
+    refused = client.post(url, data={"label": "Mine", "plugin": "vip"})
+    assert refused.status_code == 422 and 'id="plugin-error"' in refused.text and 'value="Mine"' in refused.text
+    made = client.post(url, data={"label": "Mine", "plugin": "sample"})
+    assert made.status_code == 200 and "/calendar/" in made.text and "<td>Sample programme</td>" in made.text

@@ -242,7 +242,8 @@ def test_attendance_statuses_and_consent_givers_are_shown_translated(client, mak
     tenant = make_tenant(languages=("sv", "da", "fi", "en"))
     login(client, make_user(("tenant_admin", tenant)))
     person = make_person(tenant)
-    starts = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=3)
+    # A session that has begun: every status can be recorded (#7 item 12).
+    starts = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=3)
     created = client.post(f"/api/v1/t/{tenant.slug}/sessions", json={
         "title": "Group meeting", "plugin": "sample", "kind": "group_meeting", "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=2)).isoformat(), "participant_ids": [person.id]})

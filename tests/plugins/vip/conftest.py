@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from core.tenants.models import Tenant
@@ -37,3 +39,19 @@ def trained_leaders(db_session, make_user, vip_tenant):
         register.enter(db_session, email=leader.email, trained_on=date(2024, 3, 1))
     db_session.commit()
     return leaders
+
+
+#: Late in 2031: every course the tests plan (from May 2031) has begun by then.
+AFTER_COURSES = datetime(2031, 12, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def courses_begun(monkeypatch):
+    """The clock of core's attendance rule and of completion set to :data:`AFTER_COURSES`, so
+    pages and the API may record who was present at the tests' 2031 meetings."""
+    import core.sessions.services
+    import plugins.vip.services.groups
+
+    for module in (core.sessions.services, plugins.vip.services.groups):
+        monkeypatch.setattr(module, "utcnow", lambda: AFTER_COURSES)
+    return AFTER_COURSES

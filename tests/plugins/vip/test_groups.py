@@ -257,7 +257,7 @@ def test_rename_retitles_the_meetings_and_a_new_room_moves_the_coming_ones(db_se
         group_services.update_group(db_session, running_group, name="Tuesday women", location="Room B")
         db_session.commit()
     sessions = _sessions(db_session, vip_tenant, running_group)
-    assert sessions[0].title == "Tuesday women: meeting 1 – Emotions"
+    assert sessions[0].title == "Tuesday women #1"
     assert [s.location for s in sessions] == ["Room A"] * 4 + ["Room B"] * 8
 
 
@@ -385,6 +385,10 @@ def test_the_status_job_runs_through_the_due_jobs(db_session, app, vip_tenant, l
 
 # Completion
 
+#: After the course of the tests (12 weekly meetings from FIRST).
+LATER = FIRST + timedelta(weeks=20)
+
+
 def _attend(db_session, tenant, group, person, present: int, absent: int = 0):
     group = reload(db_session, tenant, group.id)
     with tenant_scope(tenant.id):
@@ -392,7 +396,7 @@ def _attend(db_session, tenant, group, person, present: int, absent: int = 0):
             status = (AttendanceStatus.present if i < present else
                       AttendanceStatus.absent if i < present + absent else AttendanceStatus.absent_with_notice)
             loaded = meeting_services.get_meeting(db_session, meeting.id)
-            meeting_services.record(db_session, loaded, {person.id: status})
+            meeting_services.record(db_session, loaded, {person.id: status}, now=LATER)
         db_session.commit()
 
 
@@ -403,8 +407,22 @@ def test_completion_counts_present_against_the_setting(db_session, vip_tenant, l
     _attend(db_session, vip_tenant, group, nine, 9, 3)
     _attend(db_session, vip_tenant, group, eight, 8, 1)
     with tenant_scope(vip_tenant.id):
-        result = group_services.completion(db_session, db_session.get(Group, group.id))
+        result = group_services.completion(db_session, db_session.get(Group, group.id), now=LATER)
     assert result == {nine.id: (9, True), eight.id: (8, False), none.id: (0, False)}
+
+
+def test_meetings_still_to_come_never_count_toward_completion(db_session, vip_tenant, leaders, make_person):
+    """#7 item 12: present at nine meetings, recorded; counted only once each has begun."""
+    group = form(db_session, vip_tenant, leaders)
+    nine = place(db_session, make_person, vip_tenant, group)
+    generate(db_session, vip_tenant, group)
+    _attend(db_session, vip_tenant, group, nine, 9, 3)
+    with tenant_scope(vip_tenant.id):
+        loaded = db_session.get(Group, group.id)
+        assert group_services.completion(db_session, loaded, now=LATER) == {nine.id: (9, True)}
+        during = FIRST + timedelta(weeks=8, hours=3)  # meeting 9 is over, meeting 10 not begun
+        assert group_services.completion(db_session, loaded, now=during) == {nine.id: (9, True)}
+        assert group_services.completion(db_session, loaded, now=during - timedelta(weeks=1)) == {nine.id: (8, False)}
 
 
 def test_completion_follows_the_tenants_setting(db_session, make_vip_tenant, make_user, make_person):
@@ -415,7 +433,8 @@ def test_completion_follows_the_tenants_setting(db_session, make_vip_tenant, mak
     generate(db_session, tenant, group)
     _attend(db_session, tenant, group, eight, 8)
     with tenant_scope(tenant.id):
-        assert group_services.completion(db_session, db_session.get(Group, group.id)) == {eight.id: (8, True)}
+        assert group_services.completion(db_session, db_session.get(Group, group.id), now=LATER) == {
+            eight.id: (8, True)}
 
 
 def test_completion_runs_constant_queries(db_session, vip_tenant, leaders, make_person, query_counter):
@@ -427,7 +446,7 @@ def test_completion_runs_constant_queries(db_session, vip_tenant, leaders, make_
     def count():
         with tenant_scope(vip_tenant.id), query_counter.counting() as counted:
             db_session.expire_all()
-            group_services.completion(db_session, db_session.get(Group, group.id))
+            group_services.completion(db_session, db_session.get(Group, group.id), now=LATER)
         return counted.count
 
     before = count()

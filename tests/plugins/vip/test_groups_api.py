@@ -123,8 +123,23 @@ def test_moving_a_meeting_through_the_api(api, db_session):
     group_id = _new_group(client, base, leader_ids).json["id"]
     meetings = client.post(f"{base}/groups/{group_id}/meetings", json={"first_start": FIRST_TEXT}).json
     url = f"{base}/meetings/{meetings[1]['id']}"
-    clash = client.patch(url, json={"starts_at": "2031-05-20T14:00:00+02:00"})
-    assert clash.status_code == 409 and clash.json["detail"].startswith("Meeting 2 (2031-05-20 14:00)")
+    with tenant_scope(tenant.id):
+        create_session(db_session, {"plugin": "core", "kind": "meeting", "title": "Other", "location": "Room A",
+                                    "starts_at": FIRST + timedelta(days=8), "ends_at": FIRST + timedelta(days=8, hours=1)})
+        db_session.commit()
+    clash = client.patch(url, json={"starts_at": "2031-05-14T13:30:00+02:00"})
+    assert clash.status_code == 409 and clash.json["detail"].startswith("Meeting 2 (2031-05-14 13:30)")
+    # #7 item 13: in order and not in the past, or the later meetings move too.
+    disorder = client.patch(url, json={"starts_at": "2031-05-20T14:00:00+02:00"})
+    assert disorder.status_code == 422 and disorder.json["errors"]["starts_at"] == [
+        "Meeting 2 must come before meeting 3 (2031-05-20 13:00). Choose an earlier time, or move the later "
+        "meetings by the same amount."]
+    passed = client.patch(url, json={"starts_at": "2020-05-20T14:00:00+02:00"})
+    assert passed.status_code == 422 and "has passed" in passed.json["errors"]["starts_at"][0]
+    along = client.patch(url, json={"starts_at": "2031-05-20T14:00:00+02:00", "move_later": True})
+    assert along.status_code == 200
+    later = client.get(f"{base}/groups/{group_id}/meetings").json
+    assert [m["starts_at"][:16] for m in later[1:4]] == ["2031-05-20T12:00", "2031-05-27T12:00", "2031-06-03T12:00"]
     assert client.patch(url, json={"location": "Room B"}).status_code == 422  # starts_at is needed
     moved = client.patch(url, json={"starts_at": "2031-05-14T10:30:00+02:00", "location": "Room B"})
     assert moved.status_code == 200
@@ -150,7 +165,7 @@ def test_changing_and_cancelling_a_group(api, db_session, make_user):
     assert client.post(f"{base}/groups/{group_id}/meetings", json={"first_start": FIRST_TEXT}).status_code == 409
 
 
-def test_attendance_and_completion(api, db_session, make_person):
+def test_attendance_and_completion(api, db_session, make_person, courses_begun):
     client, tenant, base, leader_ids = api
     group = form(db_session, tenant, [trained_user for trained_user in _users(db_session, leader_ids)])
     anna = place(db_session, make_person, tenant, group, first_name="Anna", last_name="Berg").id
@@ -176,6 +191,21 @@ def test_attendance_and_completion(api, db_session, make_person):
     assert client.put(url, json={"attendance": []}).status_code == 422
 
 
+def test_attendance_before_a_meeting_is_only_who_will_not_come(api, db_session, make_person):
+    """#7 item 12: the meetings of 2031 have not started."""
+    client, tenant, base, leader_ids = api
+    group = form(db_session, tenant, _users(db_session, leader_ids))
+    anna = place(db_session, make_person, tenant, group).id
+    meetings = client.post(f"{base}/groups/{group.id}/meetings", json={"first_start": FIRST_TEXT}).json
+    url = f"{base}/meetings/{meetings[0]['id']}/attendance"
+    refused = client.put(url, json={"attendance": [{"person_id": anna, "status": "present"}]})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert refused.json["errors"]["attendance"][0].startswith("The meeting has not started yet.")
+    ahead = client.put(url, json={"attendance": [{"person_id": anna, "status": "absent_with_notice"}]})
+    assert ahead.status_code == 200 and ahead.json[0]["status"] == "absent_with_notice"
+    assert client.get(f"{base}/groups/{group.id}/completion").json["participants"][0]["attended"] == 0
+
+
 def _users(db_session, ids):
     from core.auth.models import User
 
@@ -183,7 +213,7 @@ def _users(db_session, ids):
 
 
 def test_a_leader_records_attendance_but_cannot_form_groups(client, db_session, vip_tenant, trained_leaders,
-                                                            make_person):
+                                                            make_person, courses_begun):
     group = form(db_session, vip_tenant, trained_leaders)
     person = place(db_session, make_person, vip_tenant, group).id
     [meeting_id, *_rest] = generate(db_session, vip_tenant, group)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from core.db import tenant_scope
+from core.db import tenant_scope, utcnow
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession
 from core.sessions.services import create_session
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Meeting
@@ -62,7 +62,7 @@ def test_twelve_meetings_as_core_sessions_with_leaders_participants_and_themes(d
     assert [m.theme for m in meetings] == list(DEFAULT_CURRICULUM)
     first, third = meetings[0].session, meetings[2].session
     assert (first.plugin, first.kind, first.reference) == ("vip", "group_meeting", f"vip_group:{group.id}")
-    assert third.title == "Women, spring: meeting 3 – Relationships"
+    assert third.title == "Women, spring #3"  # stored the same in every language; worded by the hook
     assert [m.session.starts_at for m in meetings] == [FIRST + timedelta(weeks=n) for n in range(12)]
     assert all(m.session.ends_at - m.session.starts_at == timedelta(minutes=120) for m in meetings)
     assert {m.session.location for m in meetings} == {"Room A"}
@@ -234,12 +234,68 @@ def test_moving_a_meeting_keeps_its_length_and_may_overlap_its_own_old_time(db_s
     assert meeting.session.location == "Room B"
 
 
-def test_moving_onto_another_meeting_of_the_same_group_is_a_clash(db_session, vip_tenant, planned):
+def test_a_meeting_cannot_move_past_its_neighbours(db_session, vip_tenant, planned):
+    """#7 item 13: the series keeps its order."""
+    third = planned.meetings[2]
+    for target, message in ((planned.meetings[3].session.starts_at, "Meeting 3 must come before meeting 4 "
+                                                                    "(2031-05-27 13:00)."),
+                            (planned.meetings[1].session.starts_at - timedelta(days=1),
+                             "Meeting 3 must come after meeting 2 (2031-05-13 13:00).")):
+        with pytest.raises(GroupError) as refused:
+            _reschedule(db_session, vip_tenant, third.id, target)
+        assert not refused.value.conflict and refused.value.errors["starts_at"][0].startswith(message)
+    assert reload(db_session, vip_tenant, planned.id).meetings[2].session.starts_at == FIRST + timedelta(weeks=2)
+
+
+def test_a_meeting_cannot_move_into_the_past(db_session, vip_tenant, group):
+    """#7 item 13."""
+    generate(db_session, vip_tenant, group, first=utcnow() + timedelta(days=1))
+    first = reload(db_session, vip_tenant, group.id).meetings[0]
     with pytest.raises(GroupError) as refused:
-        _reschedule(db_session, vip_tenant, planned.meetings[2].id, planned.meetings[3].session.starts_at)
+        _reschedule(db_session, vip_tenant, first.id, utcnow() - timedelta(hours=1))
+    assert refused.value.errors == {"starts_at": ["That time has passed. Choose a time still to come."]}
+
+
+def test_the_later_meetings_move_by_the_same_amount_when_staff_choose_so(db_session, vip_tenant, planned):
+    """#7 item 13: two days later, on the local clock (the course runs across no clock change here)."""
+    with tenant_scope(vip_tenant.id):
+        meeting = meeting_services.get_meeting(db_session, planned.meetings[9].id)
+        meeting_services.reschedule(db_session, meeting, FIRST + timedelta(weeks=10, days=2), move_later=True)
+        db_session.commit()
+    starts = [m.session.starts_at for m in reload(db_session, vip_tenant, planned.id).meetings]
+    assert starts[:9] == [FIRST + timedelta(weeks=n) for n in range(9)]
+    assert starts[9:] == [FIRST + timedelta(weeks=n, days=2) for n in (10, 11, 12)]
+
+
+def test_moving_the_later_meetings_keeps_the_local_clock_across_summer_time(db_session, vip_tenant, group):
+    # Meetings on Tuesdays at 13:00 in Stockholm from 4 March 2031; summer time starts on 30 March.
+    generate(db_session, vip_tenant, group, first=datetime(2031, 3, 4, 12, 0, tzinfo=timezone.utc))
+    planned = reload(db_session, vip_tenant, group.id)
+    with tenant_scope(vip_tenant.id):
+        meeting = meeting_services.get_meeting(db_session, planned.meetings[1].id)
+        meeting_services.reschedule(db_session, meeting, datetime(2031, 3, 18, 12, 0, tzinfo=timezone.utc),
+                                    move_later=True)
+        db_session.commit()
+    starts = [m.session.starts_at for m in reload(db_session, vip_tenant, group.id).meetings]
+    assert starts[2] == datetime(2031, 3, 25, 12, 0, tzinfo=timezone.utc)
+    assert starts[3] == datetime(2031, 4, 1, 11, 0, tzinfo=timezone.utc)  # still 13:00 on the local clock
+
+
+def test_moving_the_later_meetings_checks_each_for_double_bookings_all_or_nothing(db_session, vip_tenant, leaders,
+                                                                                  planned):
+    """#7 item 13: meeting 11's new time clashes with a leader's other session: nothing moves."""
+    group_id, meeting_id = planned.id, planned.meetings[8].id
+    _core_session(db_session, vip_tenant, FIRST + timedelta(weeks=10, days=1), leader_ids=[leaders[1].id],
+                  location="Room Z")
+    with pytest.raises(GroupError) as refused:
+        with tenant_scope(vip_tenant.id):
+            meeting = meeting_services.get_meeting(db_session, meeting_id)
+            meeting_services.reschedule(db_session, meeting, FIRST + timedelta(weeks=8, days=1), move_later=True)
     assert refused.value.conflict
-    assert refused.value.errors["starts_at"][0].startswith("Meeting 3 (2031-05-27 13:00): Leader 1 leads another")
-    assert refused.value.errors["location"][0].startswith("Meeting 3 (2031-05-27 13:00): the room Room A")
+    assert refused.value.errors == {"starts_at": ["Meeting 11 (2031-07-16 13:00): Leader 2 leads another session at "
+                                                  "that time (13:00–14:00)."]}
+    starts = [m.session.starts_at for m in reload(db_session, vip_tenant, group_id).meetings]
+    assert starts == [FIRST + timedelta(weeks=n) for n in range(12)]  # not rolled back: nothing was changed
 
 
 def test_moving_into_a_booked_room_is_refused_and_elsewhere_allowed(db_session, vip_tenant, planned):
@@ -262,7 +318,7 @@ def test_a_cancelled_meeting_is_not_moved(db_session, vip_tenant, planned):
 
 # Attendance
 
-def test_attendance_is_recorded_through_core(db_session, vip_tenant, group, make_person):
+def test_attendance_is_recorded_through_core(db_session, vip_tenant, group, make_person, courses_begun):
     anna, bo = place(db_session, make_person, vip_tenant, group), place(db_session, make_person, vip_tenant, group)
     generate(db_session, vip_tenant, group)
     meeting_id = reload(db_session, vip_tenant, group.id).meetings[0].id
@@ -281,10 +337,28 @@ def test_attendance_is_recorded_through_core(db_session, vip_tenant, group, make
         assert list(refused.value.errors) == ["attendance"]
 
 
+def test_before_a_meeting_only_who_will_not_come_is_recorded(db_session, vip_tenant, group, make_person):
+    """#7 item 12."""
+    anna, bo = place(db_session, make_person, vip_tenant, group), place(db_session, make_person, vip_tenant, group)
+    generate(db_session, vip_tenant, group)
+    meeting_id = reload(db_session, vip_tenant, group.id).meetings[0].id
+    before = FIRST - timedelta(minutes=1)
+    with tenant_scope(vip_tenant.id):
+        meeting = meeting_services.get_meeting(db_session, meeting_id)
+        for status in ("present", "absent"):
+            with pytest.raises(GroupError) as refused:
+                meeting_services.record(db_session, meeting, {anna.id: status}, now=before)
+            assert not refused.value.conflict and "has not started yet" in refused.value.errors["attendance"][0]
+        meeting_services.record(db_session, meeting, {anna.id: "absent_with_notice", bo.id: "cancelled"}, now=before)
+        meeting_services.record(db_session, meeting, {anna.id: "present"}, now=FIRST)
+        assert {a.person_id: a.status for a in meeting.session.attendance} == {
+            anna.id: AttendanceStatus.present, bo.id: AttendanceStatus.cancelled}
+
+
 # The attendance page
 
 @pytest.fixture
-def leader_client(client, db_session, vip_tenant, leaders, group, make_person):
+def leader_client(client, db_session, vip_tenant, leaders, group, make_person, courses_begun):
     people = [place(db_session, make_person, vip_tenant, group, first_name=first, last_name=last).id
               for first, last in (("Sara", "Lind"), ("Omar", "Haddad"))]
     generate(db_session, vip_tenant, group)
@@ -331,6 +405,32 @@ def test_a_wrong_answer_is_shown_by_the_person_and_nothing_is_saved(leader_clien
         assert db_session.scalar(select(Attendance.id).where(Attendance.status.is_not(None))) is None
 
 
+def test_a_coming_meetings_page_takes_only_who_will_not_come(client, db_session, vip_tenant, leaders, group,
+                                                             make_person):
+    """#7 item 12: the meetings of 2031 have not started (the real clock)."""
+    sara = place(db_session, make_person, vip_tenant, group, first_name="Sara", last_name="Lind").id
+    tenant_id = vip_tenant.id
+    generate(db_session, vip_tenant, group)
+    url = f"/t/{vip_tenant.slug}/vip/meetings/{reload(db_session, vip_tenant, group.id).meetings[0].id}"
+    login_en(client, leaders[0])
+    page = client.get(url).text
+    assert f'value="absent_with_notice"' in page and 'value="cancelled"' in page and 'value="present"' not in page
+    refused = client.post(url, data={f"status-{sara}": "present"})
+    assert refused.status_code == 422 and "The meeting has not started yet." in refused.text
+    assert client.post(url, data={f"status-{sara}": "absent_with_notice"}).status_code == 302
+    with tenant_scope(tenant_id):
+        assert db_session.scalar(select(Attendance.status).where(Attendance.person_id == sara).join(
+            Meeting, Meeting.session_id == Attendance.session_id).where(Meeting.number == 1)) == \
+            AttendanceStatus.absent_with_notice
+
+
+def test_saving_with_nothing_chosen_says_nothing_was_saved(leader_client, db_session, vip_tenant):
+    """#7 item 17."""
+    client, url, _people = leader_client
+    page = client.post(url, data={}, follow_redirects=True).text
+    assert "Nothing was chosen, so nothing was saved." in page and "Attendance is saved." not in page
+
+
 def test_who_may_see_and_who_may_record(client, db_session, vip_tenant, leader_client, make_user):
     _client, url, (sara, _omar) = leader_client
     trainer = make_user(("vip.trainer", vip_tenant), name="Tina Trainer")
@@ -354,13 +454,16 @@ def test_another_tenants_meeting_is_not_found(leader_client, db_session, make_vi
 
 # The move page
 
-def test_moving_a_meeting_on_its_page(client, db_session, vip_tenant, coordinator, planned):
+def test_moving_a_meeting_on_its_page(client, db_session, vip_tenant, coordinator, leaders, planned):
     slug, group_id = vip_tenant.slug, planned.id
     url = f"/t/{slug}/vip/meetings/{planned.meetings[1].id}/move"
     login_en(client, coordinator)
     form_page = re.sub(r"\s+", " ", client.get(url).text)
     assert 'value="2031-05-13"' in form_page and 'value="13:00"' in form_page and 'value="Room A"' in form_page
-    clash = client.post(url, data={"date": "2031-05-20", "time": "14:00", "location": "Room A"})
+    assert 'type="checkbox" id="move_later" name="move_later" value="yes"' in form_page
+    _core_session(db_session, vip_tenant, FIRST + timedelta(weeks=1, days=1), leader_ids=[leaders[0].id],
+                  location="Room C")
+    clash = client.post(url, data={"date": "2031-05-14", "time": "13:00", "location": "Room C"})
     assert clash.status_code == 409 and 'id="date-error"' in clash.text and 'id="location-error"' in clash.text
     bad = client.post(url, data={"date": "soon", "time": "", "location": "Room A"})
     assert bad.status_code == 422 and 'value="soon"' in bad.text
@@ -370,6 +473,21 @@ def test_moving_a_meeting_on_its_page(client, db_session, vip_tenant, coordinato
     assert meeting.session.location == "Room C"
     page = re.sub(r"\s+", " ", client.get(f"/t/{slug}/vip/groups/{group_id}").text)
     assert "<td>2031-05-14</td> <td>10:30–12:30</td> <td>Room C</td>" in page
+
+
+def test_moving_past_the_next_meeting_on_the_page_asks_to_move_the_later_ones(client, db_session, vip_tenant,
+                                                                              coordinator, planned):
+    """#7 item 13."""
+    url = f"/t/{vip_tenant.slug}/vip/meetings/{planned.meetings[1].id}/move"
+    login_en(client, coordinator)
+    refused = client.post(url, data={"date": "2031-05-21", "time": "13:00", "location": "Room A"})
+    assert refused.status_code == 422 and 'id="date-error"' in refused.text
+    assert "Meeting 2 must come before meeting 3 (2031-05-20 13:00)." in refused.text
+    assert 'value="2031-05-21"' in refused.text
+    moved = client.post(url, data={"date": "2031-05-21", "time": "13:00", "location": "Room A", "move_later": "yes"})
+    assert moved.status_code == 302
+    starts = [m.session.starts_at for m in reload(db_session, vip_tenant, planned.id).meetings]
+    assert starts[1:] == [FIRST + timedelta(weeks=n, days=8) for n in range(1, 12)]
 
 
 def test_a_leader_cannot_move_a_meeting(client, vip_tenant, leaders, planned):
@@ -467,3 +585,39 @@ def test_two_plans_for_the_same_leader_at_the_same_moment_cannot_both_win(app, t
             session.commit()
         owner.dispose()
         engine.dispose()
+
+
+# Titles in the reader's language (#7 item 21)
+
+def test_hook_session_titles_word_vip_meetings_in_the_readers_language(app, client, db_session, vip_tenant, leaders,
+                                                                       group, make_user):
+    tenant_id = vip_tenant.id
+    generate(db_session, vip_tenant, group)
+    meeting = reload(db_session, vip_tenant, group.id).meetings[2]
+    assert meeting.session.title == "Women, spring #3"
+    staff = make_user(("staff", vip_tenant), ("vip.coordinator", vip_tenant))
+    login_en(client, staff)
+    english = client.get(f"/t/{vip_tenant.slug}/sessions/{meeting.session_id}").text
+    assert "Women, spring: meeting 3 – Relationships" in english
+    api = client.get(f"/api/v1/t/{vip_tenant.slug}/sessions/{meeting.session_id}").json
+    assert api["title"] == "Women, spring: meeting 3 – Relationships"
+    assert client.get(f"/api/v1/t/{vip_tenant.slug}/vip/meetings/{meeting.id}").json["title"] == api["title"]
+    with client.session_transaction() as browser:
+        browser["language"] = "sv"
+    swedish = client.get(f"/t/{vip_tenant.slug}/sessions/").text
+    assert "Women, spring: träff 3 – Relationer" in swedish
+    with app.test_request_context(), tenant_scope(tenant_id):
+        assert meeting_services.session_titles(db_session, [meeting.session], "sv") == {
+            meeting.session_id: "Women, spring: träff 3 – Relationer"}
+        assert meeting_services.session_titles(db_session, [meeting.session], "en") == {
+            meeting.session_id: "Women, spring: meeting 3 – Relationships"}
+
+
+def test_a_feed_titles_vip_meetings_in_the_tenants_language(client, db_session, vip_tenant, leaders, group,
+                                                            make_user):
+    generate(db_session, vip_tenant, group, first=utcnow() + timedelta(days=1))
+    login_en(client, make_user(("tenant_admin", vip_tenant)))
+    url = client.post(f"/api/v1/t/{vip_tenant.slug}/calendar-feeds", json={"label": "VIP", "plugin": "vip"}).json["url"]
+    client.post("/logout")
+    ics = client.get(url.split("localhost", 1)[-1]).text
+    assert "SUMMARY:Women\\, spring: träff 1 – Känslor" in ics  # Swedish, the tenant's first language

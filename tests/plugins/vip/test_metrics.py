@@ -199,6 +199,18 @@ def test_completion_uses_each_tenants_own_setting(db_session, make_vip_tenant, v
         strict.id: (40.0, 5), lenient.id: (66.7, 3)}
 
 
+def test_completion_never_counts_meetings_still_to_come(db_session, make_vip_tenant, vip_rows):
+    """#7 item 12: presence recorded at meetings that have not begun (moved after it was
+    recorded, or from before the rule) does not complete the course."""
+    tenant = make_vip_tenant(meetings_per_course=4, completion_meetings=2, curriculum=["One", "Two", "Three", "Four"])
+    people = [vip_rows.application(tenant) for _ in range(5)]
+    starts = [utcnow() - timedelta(days=7)] + [utcnow() + timedelta(days=7 * n) for n in (1, 2, 3)]
+    group = vip_rows.group(tenant, starts=starts, placed=people, status=GroupStatus.finished)
+    for application in people:
+        vip_rows.attend(tenant, group, application, 4)  # "present" at all four, three of them to come
+    assert _compute(db_session, "vip.completion_rate", [tenant.id]) == {tenant.id: (0.0, 5)}
+
+
 def test_outreach_coverage_is_offered_over_registered(db_session, make_vip_tenant, vip_rows):
     a, b = make_vip_tenant(), make_vip_tenant()
     for offered in (date(2026, 1, 10), date(2026, 2, 1), None, None):

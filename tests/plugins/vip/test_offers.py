@@ -98,8 +98,7 @@ def test_an_offer_to_the_next_in_line_is_stored_emailed_and_audited(app, db_sess
     text = message.body_text
     assert "Hej Anna!" in text or "Hello Anna!" in text  # the tenant's language, once translated
     assert "Andersson" not in text and "Tisdagsgruppen" in text and "Träffpunkten" in text
-    first_meeting = (NOW + timedelta(days=8)).strftime("%H:%M")
-    assert first_meeting in text and "2031" in text
+    assert "13:00" in text and "12:00" not in text and "2031" in text  # 12:00 UTC on the Swedish clock
     [event] = audit_events(db_session, tenant, "vip.offer.make")
     assert event.detail == {"application_id": anna.id, "group_id": group.id, "out_of_turn": False, "emailed": True}
 
@@ -472,6 +471,22 @@ def test_samverka_jobs_run_expires_offers_and_mails_the_next_in_line(app, cli, d
     assert set(sent) >= {"anna@example.org", "bodil@example.org"}
     body = sent["bodil@example.org"].get_body(("plain",)).get_content()
     assert f"https://vip.example.org/t/{vip_tenant.slug}/vip/offers/" in body
+
+
+def test_an_offer_queued_by_the_expiry_job_shows_the_tenants_clock(app, db_session, vip_tenant, line_of_three):
+    """#7 item 14: the job has no request (and so no Flask-Babel time zone): the first
+    meeting at 12:00 UTC on a winter day is 13:00 in Sweden."""
+    anna, bodil, _cissi = line_of_three
+    winter = make_group(db_session, vip_tenant, capacity=1, meetings=[NOW + timedelta(days=10)])
+    with working_in(app, vip_tenant):
+        offer = offers.make_offer(db_session, anna, winter, now=NOW)
+        db_session.commit()
+    with app.app_context(), tenant_scope(vip_tenant.id):
+        assert offers.expire_due_offers(db_session, vip_tenant, offer.expires_at) == 1
+        db_session.commit()
+    [message] = [m for m in outbox(db_session, vip_tenant) if m.recipient == "bodil@example.org"]
+    assert "13:00" in message.body_text and "12:00" not in message.body_text
+    assert "13:00" in message.body_html
 
 
 # -- the public answer page -------------------------------------------------------------------------------

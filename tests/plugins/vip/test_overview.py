@@ -88,6 +88,17 @@ def test_an_empty_tenant_says_there_is_nothing_yet(client, vip_tenant, coordinat
     assert "No group is running or planned." in body
 
 
+def test_a_groups_first_meeting_is_dated_on_the_tenants_clock(client, vip_tenant, coordinator, vip_rows):  # noqa: F811
+    """#7 item 14: 23:30 UTC on 5 May is already 6 May in Sweden."""
+    from datetime import datetime, timezone
+
+    vip_rows.group(vip_tenant, starts=[datetime(2031, 5, 5, 23, 30, tzinfo=timezone.utc)], name="Late group",
+                   status=GroupStatus.planned)
+    login(client, coordinator)
+    body = re.sub(r"\s+", " ", client.get(f"/t/{vip_tenant.slug}/vip/", headers=EN).text)
+    assert "2031-05-06" in body and "2031-05-05" not in body
+
+
 def test_the_api_gives_the_same_figures(client, busy, coordinator):
     login(client, coordinator)
     response = client.get(f"/api/v1/t/{busy.slug}/vip/overview")
