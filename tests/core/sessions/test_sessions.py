@@ -250,7 +250,7 @@ def test_the_feed_page_offers_the_enabled_plugins_by_title(staff):
     client, tenant, _user, _base = staff
     url = f"/t/{tenant.slug}/admin/calendar-feeds"
     page = client.get(url).text
-    assert '<select id="plugin" name="plugin"' in page and '<option value="sample" >Sample programme</option>' in page
+    assert '<select id="plugin" name="plugin"' in page and '<option value="sample">Sample programme</option>' in page
     assert 'value="vip"' not in page
     refused = client.post(url, data={"label": "Mine", "plugin": "vip"})
     assert refused.status_code == 422 and 'id="plugin-error"' in refused.text and 'value="Mine"' in refused.text
