@@ -41,7 +41,10 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Samverka <noreply@samverka.localhost>"
+    #: Redis for rate limits shared by every worker and replica; memory of each process without it.
     redis_url: str | None = None
+    #: Starts every Redis key of this installation, so installations can share one Redis.
+    redis_key_prefix: str = "samverka"
     default_language: str = "en"
     languages: tuple[str, ...] = ("sv", "da", "fi", "en")
     #: Public base URL used in emails and calendar feeds.
@@ -100,6 +103,15 @@ class Settings:
             problems.append("SAMVERKA_DATABASE_URL must point at PostgreSQL in production")
         if problems:
             raise SettingsError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+    def check_workers(self, workers: int) -> None:
+        """Refuse several worker processes in production when rate limits are not shared:
+        each worker would count alone and let a multiple of every limit through."""
+        if self.is_production and workers > 1 and not self.redis_url:
+            raise SettingsError(
+                f"Refusing to start in production: {workers} gunicorn workers would each keep their own "
+                "rate-limit counts. Set SAMVERKA_REDIS_URL to share them, or run one worker (GUNICORN_WORKERS=1)."
+            )
 
 
 def _coerce(annotation: object, raw: str, name: str) -> object:
