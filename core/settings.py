@@ -41,6 +41,9 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Samverka <noreply@samverka.localhost>"
+    #: Deliver email as .eml files into this folder instead of SMTP; the demo's default
+    #: (instance/mail) when no SAMVERKA_SMTP_HOST is set.
+    mail_folder: str | None = None
     #: Redis for rate limits shared by every worker and replica; memory of each process without it.
     redis_url: str | None = None
     #: Starts every Redis key of this installation, so installations can share one Redis.
@@ -80,6 +83,8 @@ class Settings:
             if raw is None or f.name == "extra":
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
+        if values.get("environment", cls.environment) == "demo" and "smtp_host" not in values:
+            values.setdefault("mail_folder", str(INSTANCE_DIR / "mail"))  # the demo shows its mail on a page
         settings = replace(cls(), **values, **overrides)
         settings.validate()
         return settings

@@ -1,4 +1,4 @@
-"""Core's due-jobs and outbox as an internal plugin: it keeps the outbox's retention."""
+"""Core's due-jobs and outbox as an internal plugin: the outbox's retention, and the demo's outbox page."""
 
 from __future__ import annotations
 
@@ -12,3 +12,10 @@ def samverka_due_jobs():
     from core.jobs.services import redact_old_messages
 
     return [DueJob("outbox_retention", redact_old_messages, every=timedelta(days=1))]
+
+
+@hookimpl
+def samverka_web_blueprints():
+    from core.jobs.views import bp
+
+    return [bp]
