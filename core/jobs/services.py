@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.audit import services as audit
 from core.db import as_utc, current_tenant_id, tenant_scope, utcnow
 from core.hookspecs import DueJob
 from core.jobs.mail import DeliveryError, Sender, sender_for
@@ -269,10 +270,15 @@ def outbox_for_operator(session: Session, limit: int = 200) -> list[tuple[Outbox
 
 
 def outbox_message_for_operator(session: Session, message_id: int) -> tuple[OutboxMessage, Tenant] | None:
-    """One outbox message of any tenant, with its tenant, or None."""
+    """One outbox message of any tenant, with its tenant, or None; the read goes to the
+    message's tenant's audit log (``outbox.read``) in the caller's transaction."""
     tenant_ids = list(session.scalars(select(Tenant.id)))
     if not tenant_ids:
         return None
     with tenant_scope(*tenant_ids):
         message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
-    return None if message is None else (message, session.get(Tenant, message.tenant_id))
+    if message is None:
+        return None
+    with tenant_scope(message.tenant_id):
+        audit.record(session, "outbox.read", object_type="outbox_message", object_id=message.id)
+    return message, session.get(Tenant, message.tenant_id)

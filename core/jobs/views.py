@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from core.audit import services as audit
 from core.auth.permissions import requires
 from core.db import db
 from core.jobs import services
@@ -35,7 +34,6 @@ def outbox_message(message_id: int):
     found = services.outbox_message_for_operator(db.session, message_id)
     if found is None:
         abort(404)
+    db.session.commit()  # the audit event of the read
     message, tenant = found
-    audit.record(db.session, "outbox.read", object_type="outbox_message", object_id=message.id, tenant_id=tenant.id)
-    db.session.commit()
     return render_template("jobs/outbox_message.html", message=message, tenant=tenant)
