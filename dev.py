@@ -64,10 +64,15 @@ DEMO_ROLES = (
 )
 
 
+def demo_address(environ) -> str:
+    """Where deploy/gunicorn.conf.py binds with ``environ``: what the demo prints."""
+    bind = environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+    return bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
+
+
 def demo() -> None:
     ensure_venv("")
-    bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-    address = bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
+    address = demo_address(os.environ)
     env = {**os.environ, "SAMVERKA_ENVIRONMENT": "demo"}
     env.setdefault("SAMVERKA_BASE_URL", address)  # links in the demo's email lead back here
     say("migrating the embedded SQLite database (instance/samverka.db)")

@@ -108,3 +108,17 @@ def test_the_demo_login_reaches_the_national_comparison(cli, client, db_session)
     for country in ("sweden", "denmark", "finland"):
         assert client.get(f"/t/{country}/stats/").status_code == 200, country
     assert client.get("/t/eskilstuna/vip/").status_code == 200
+
+
+@pytest.mark.parametrize("environ", [{}, {"GUNICORN_BIND": "0.0.0.0:8103"}])
+def test_the_demo_prints_the_address_gunicorn_binds(environ, monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    import dev
+
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = runpy.run_path(str(Path(dev.__file__).parent / "deploy" / "gunicorn.conf.py"))
+    assert dev.demo_address(environ) == f"http://{config['bind']}"
