@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -56,21 +57,51 @@ def samverka(*args: str, env: dict | None = None) -> None:
     run(BIN / "samverka", *args, env=env)
 
 
+#: The demo login's roles: every part of the demo, the national comparisons included.
+DEMO_ROLES = (
+    *(f"tenant_admin@{slug}" for slug in ("eskilstuna", "vejle", "huddinge", "turku")),
+    "vip.coordinator@eskilstuna", "vip.trainer@eskilstuna", "vip.coordinator@huddinge",
+    *(f"coordinator@{country}" for country in ("sweden", "denmark", "finland")),
+)
+
+
+def demo_address(environ) -> str:
+    """Where deploy/gunicorn.conf.py binds with ``environ``: what the demo prints."""
+    bind = environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+    return bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
+
+
 def demo() -> None:
     ensure_venv("")
+    address = demo_address(os.environ)
     env = {**os.environ, "SAMVERKA_ENVIRONMENT": "demo"}
+    env.setdefault("SAMVERKA_BASE_URL", address)  # links in the demo's email lead back here
     say("migrating the embedded SQLite database (instance/samverka.db)")
     samverka("db", "upgrade", env=env)
     say("loading the demo tenants from tenants/")
     samverka("tenants", "sync", "tenants", env=env)
     email, password = DEMO_ADMIN
-    roles = [f"--role=tenant_admin@{slug}" for slug in ("eskilstuna", "vejle", "huddinge", "turku")]
-    roles += ["--role=vip.coordinator@eskilstuna", "--role=vip.trainer@eskilstuna", "--role=vip.coordinator@huddinge"]
+    roles = [f"--role={role}" for role in DEMO_ROLES]
     samverka("users", "create", email, "--name", "Demo Admin", "--password", password, "--platform-admin", *roles, env=env)
     samverka("demo", "load", env=env)
-    say("Samverka runs on http://127.0.0.1:8000")
-    print(f"    log in as {email} with the password {password}\n    stop with Ctrl+C", flush=True)
-    os.execve(BIN / "gunicorn", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "core.wsgi:app"], env)
+    say(f"Samverka runs on {address}")
+    print(f"    log in as {email} with the password {password}\n"
+          f"    email the demo sends: {address}/platform/outbox (and instance/mail/)\n"
+          "    due-jobs run every minute beside the server\n    stop with Ctrl+C", flush=True)
+    # One gunicorn process with several threads (deploy/gunicorn.conf.py without Redis):
+    # its rate limits are counted in one place. Due-jobs run in a loop beside it and stop with it.
+    jobs = subprocess.Popen([str(BIN / "samverka"), "jobs", "loop", "--every", "60"], cwd=ROOT, env=env)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                               "core.wsgi:app"], cwd=ROOT, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:  # gunicorn had the Ctrl+C too, and stops on its own
+        code = server.wait()
+    finally:
+        jobs.terminate()
+        jobs.wait(timeout=30)
+    sys.exit(code)
 
 
 def ensure_chromium() -> None:

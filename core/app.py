@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import Flask
+from flask_limiter import Limiter
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
@@ -15,7 +16,6 @@ from core.db import MAX_ID, db
 from core.people.vault import Vault
 from core.plugins import PluginRegistry
 from core.settings import Settings
-from core.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class SamverkaState:
     registry: PluginRegistry
     api: Api | None = None
     vault: Vault | None = None
-    limiter: RateLimiter | None = None
+    limiter: Limiter | None = None
     roles: RoleRegistry | None = None
     #: Blueprint name -> plugin key, so requests to a disabled plugin answer 404.
     blueprint_plugins: dict[str, str] = field(default_factory=dict)
@@ -97,12 +97,11 @@ def create_app(settings: Settings | None = None, *, discover: bool = True, plugi
     for module in plugins:
         registry.register(module, source="test")
     vault = Vault.from_settings(settings.encryption_key, settings.index_key, settings.old_encryption_keys)
-    state = SamverkaState(settings=settings, registry=registry, vault=vault,
-                          limiter=RateLimiter(settings.redis_url))
+    state = SamverkaState(settings=settings, registry=registry, vault=vault)
     app.extensions["samverka"] = state
 
     from core.auth import guard
-    from core.web import errors, i18n, inputs, security
+    from core.web import errors, i18n, inputs, ratelimit, security
     from core.web.openapi import SamverkaApi
 
     extensions.csrf.init_app(app)
@@ -119,6 +118,7 @@ def create_app(settings: Settings | None = None, *, discover: bool = True, plugi
     _build_registries(state)
     state.api.declare_security(state.roles.permissions, app.config["SESSION_COOKIE_NAME"])
     _register_blueprints(app, state)
+    state.limiter = ratelimit.init_app(app, settings)
 
     from core.web.views import navigation
 

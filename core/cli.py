@@ -268,13 +268,52 @@ def jobs_run(now_text: str | None) -> None:
     except ValueError:
         raise click.BadParameter(f"{now_text!r} is not an ISO 8601 time", param_hint="--now") from None
     report = run_due_jobs(db.session, _state(), now)
+    _echo_report(report)
+    if report.failed:
+        sys.exit(1)
+
+
+@jobs_group.command("loop")
+@click.option("--every", default=60.0, show_default=True, type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Seconds between runs.")
+@click.option("--times", type=click.IntRange(min=1), help="Stop after this many runs (default: run until stopped).")
+@with_appcontext
+def jobs_loop(every: float, times: int | None) -> None:
+    """Run the due-jobs and send the outbox every SECONDS until stopped: the demo's cron.
+
+    A run that breaks (the database away a moment) is logged and the loop goes on; Ctrl+C or
+    SIGTERM stops it. In production schedule `samverka jobs run` instead (cron, a CronJob).
+    """
+    import time
+
+    from core.db import utcnow
+    from core.jobs.services import run_due_jobs
+
+    runs = 0
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                _echo_report(run_due_jobs(db.session, _state(), utcnow()))
+            except Exception:  # the next run tries again; a loop that dies sends nothing more
+                db.session.rollback()
+                current_app.logger.exception("the due-jobs run failed; trying again in %s seconds", every)
+            finally:
+                db.session.remove()  # each run starts from the database, not from what the last one loaded
+            runs += 1
+            if times is not None and runs >= times:
+                return
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+def _echo_report(report) -> None:
     delivery = report.delivery
     click.echo(f"{report.ran} job(s) run, {len(report.failed)} failed; "
                f"{delivery.sent} message(s) sent, {delivery.retrying} to retry, {delivery.failed} failed for good")
     for failed in report.failed:
         click.echo(f"failed: {failed}", err=True)
-    if report.failed:
-        sys.exit(1)
 
 
 # -- demo and keys --------------------------------------------------------------------

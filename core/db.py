@@ -156,7 +156,8 @@ class Database:
 
     def configure(self, url: str, **engine_options) -> None:
         if url.startswith("sqlite"):
-            engine_options.setdefault("connect_args", {"check_same_thread": False})
+            # A writer waits up to 15 s for another (the demo's jobs loop) instead of failing.
+            engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
         else:
             engine_options.setdefault("pool_pre_ping", True)
         if self.engine is not None:
@@ -190,7 +191,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # SQLite has one writer. A deferred BEGIN that reads and then writes fails at once with
+    # "database is locked" when another connection writes meanwhile (its busy wait would
+    # deadlock); IMMEDIATE takes the write lock first, so transactions queue instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _setting_value() -> tuple[str, str]:

@@ -47,7 +47,13 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Samverka <noreply@samverka.localhost>"
+    #: Deliver email as .eml files into this folder instead of SMTP; the demo's default
+    #: (instance/mail) when no SAMVERKA_SMTP_HOST is set.
+    mail_folder: str | None = None
+    #: Redis for rate limits shared by every worker and replica; memory of each process without it.
     redis_url: str | None = None
+    #: Starts every Redis key of this installation, so installations can share one Redis.
+    redis_key_prefix: str = "samverka"
     default_language: str = "en"
     languages: tuple[str, ...] = ("sv", "da", "fi", "en")
     #: The public address every link that leaves a request (emails, feeds) starts with, never the
@@ -95,6 +101,8 @@ class Settings:
             if raw is None or f.name == "extra":
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)
+        if values.get("environment", cls.environment) == "demo" and "smtp_host" not in values:
+            values.setdefault("mail_folder", str(INSTANCE_DIR / "mail"))  # the demo shows its mail on a page
         settings = replace(cls(), **values, **overrides)
         settings.validate()
         return settings
@@ -124,6 +132,15 @@ class Settings:
             problems.append("SAMVERKA_BASE_URL must be the public address (https://...) that links in emails use")
         if problems:
             raise SettingsError("Refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+    def check_workers(self, workers: int) -> None:
+        """Refuse several worker processes in production when rate limits are not shared:
+        each worker would count alone and let a multiple of every limit through."""
+        if self.is_production and workers > 1 and not self.redis_url:
+            raise SettingsError(
+                f"Refusing to start in production: {workers} gunicorn workers would each keep their own "
+                "rate-limit counts. Set SAMVERKA_REDIS_URL to share them, or run one worker (GUNICORN_WORKERS=1)."
+            )
 
 
 def _coerce(annotation: object, raw: str, name: str) -> object:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.auth import sessions, totp
@@ -79,18 +79,32 @@ class AccountLocked(Exception):
         self.until = until
 
 
-def check_not_locked(user: User | None, now: datetime) -> None:
-    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise AccountLocked(as_utc(user.locked_until))
+def claim_login_attempt(session: Session, user: User, now: datetime, threshold: int) -> int:
+    """Count a sign-in attempt as failed before its password is checked; raises
+    :class:`AccountLocked` when the account takes no attempts now.
 
-
-def record_failed_login(session: Session, user: User, now: datetime, threshold: int) -> None:
-    """Count a failure; from ``threshold`` on, lock for 1 minute, doubling up to an hour."""
-    user.failed_logins += 1
-    over = user.failed_logins - threshold
-    if over >= 0:
-        user.locked_until = now + min(timedelta(minutes=2**over), MAX_LOCKOUT)
-    session.flush()
+    One ``UPDATE ... RETURNING`` counts the attempt and, from the ``threshold``-th failure in
+    a row, locks the account in the same statement (1 minute, doubling up to an hour), and
+    only while it is not locked: concurrent attempts queue on the row, so at most
+    ``threshold`` in a row are ever evaluated. A right password then clears the count
+    (:func:`record_successful_login`). Returns the count.
+    """
+    count = User.failed_logins + 1
+    # 1, 2, 4 ... 32 minutes for the threshold-th failure and the next ones; then MAX_LOCKOUT.
+    doublings = [(count == threshold + n, now + timedelta(minutes=2**n)) for n in range(6)]
+    locked_until = case((count < threshold, User.locked_until), *doublings, else_=now + MAX_LOCKOUT)
+    failures = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=count, locked_until=locked_until)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    session.expire(user, ["failed_logins", "locked_until"])
+    if failures is None:
+        until = session.scalar(select(User.locked_until).where(User.id == user.id))
+        raise AccountLocked(as_utc(until) if until else now)
+    return failures
 
 
 def record_successful_login(session: Session, user: User) -> None:

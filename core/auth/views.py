@@ -45,7 +45,10 @@ def login():
         now = utcnow()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
         try:
-            services.check_not_locked(user, now)
+            if user is not None:
+                # Counted before the password is checked, so parallel guesses cannot pass the lock.
+                services.claim_login_attempt(db.session, user, now, _state().settings.lockout_threshold)
+                db.session.commit()
         except services.AccountLocked as exc:
             _failed(user, "locked")
             error = _("Too many failed attempts. Try again after %(time)s.", time=format_datetime(exc.until, "short"))
@@ -53,8 +56,6 @@ def login():
             if verify_password(user.password_hash if user else None, password) and user.is_active:
                 services.record_successful_login(db.session, user)
                 return signin.sign_in(user, method="password", next_url=request.args.get("next"))
-            if user is not None:
-                services.record_failed_login(db.session, user, now, _state().settings.lockout_threshold)
             _failed(user, "credentials")
             error = _("The email address or password is wrong.")
     return render_template("core/login.html", email=email, error=error), 401 if error else 200

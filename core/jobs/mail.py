@@ -1,4 +1,4 @@
-"""Senders that take outbox messages out of the house: SMTP now, the protocol open to SMS."""
+"""Senders that take outbox messages out of the house: SMTP, a mail folder for the demo; open to SMS."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -40,6 +41,50 @@ def describe_failure(exc: BaseException) -> str:
     return name
 
 
+def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
+    """The MIME message: plain text, with an HTML alternative when there is one."""
+    email = EmailMessage()
+    email["From"] = mail_from
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(usegmt=True)
+    # Stable across retries, so a message sent twice (a crash after sending) can be recognised.
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "samverka.localhost"
+    email["Message-ID"] = f"<outbox.{message.tenant_id}.{message.id}@{domain}>"
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def sender_for(settings: Settings) -> Sender:
+    """The email sender the settings describe: the mail folder when one is set (the demo), else SMTP."""
+    if settings.mail_folder:
+        return FolderSender(Path(settings.mail_folder), settings.mail_from)
+    return SmtpSender.from_settings(settings)
+
+
+@dataclass(frozen=True)
+class FolderSender:
+    """Delivers email as ``.eml`` files into a folder: the demo's mailbox, with no SMTP server.
+
+    Each message is one file, named by its tenant and id, so a retry overwrites its own.
+    """
+
+    directory: Path
+    mail_from: str
+
+    channel = "email"
+
+    def send(self, message: OutboxMessage) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            path = self.directory / f"outbox-{message.tenant_id}-{message.id}.eml"
+            path.write_bytes(bytes(build_email(message, self.mail_from)))
+        except OSError as exc:
+            raise DeliveryError(describe_failure(exc)) from exc
+
+
 @dataclass(frozen=True)
 class SmtpSender:
     """Sends email through one SMTP server, a connection per message."""
@@ -66,19 +111,7 @@ class SmtpSender:
         )
 
     def build(self, message: OutboxMessage) -> EmailMessage:
-        """The MIME message: plain text, with an HTML alternative when there is one."""
-        email = EmailMessage()
-        email["From"] = self.mail_from
-        email["To"] = message.recipient
-        email["Subject"] = message.subject
-        email["Date"] = formatdate(usegmt=True)
-        # Stable across retries, so a message sent twice (a crash after sending) can be recognised.
-        domain = parseaddr(self.mail_from)[1].rpartition("@")[2] or "samverka.localhost"
-        email["Message-ID"] = f"<outbox.{message.tenant_id}.{message.id}@{domain}>"
-        email.set_content(message.body_text)
-        if message.body_html:
-            email.add_alternative(message.body_html, subtype="html")
-        return email
+        return build_email(message, self.mail_from)
 
     def send(self, message: OutboxMessage) -> None:
         email = self.build(message)

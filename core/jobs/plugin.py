@@ -1,4 +1,4 @@
-"""Core's due-jobs and outbox as an internal plugin: the outbox's retention, old idempotency keys."""
+"""Core's due-jobs and outbox as an internal plugin: the outbox's retention, old idempotency keys, the demo's outbox page."""
 
 from __future__ import annotations
 
@@ -14,3 +14,10 @@ def samverka_due_jobs():
 
     return [DueJob("outbox_retention", redact_old_messages, every=timedelta(days=1)),
             DueJob("idempotency_keys", purge, every=timedelta(days=1))]
+
+
+@hookimpl
+def samverka_web_blueprints():
+    from core.jobs.views import bp
+
+    return [bp]

@@ -13,9 +13,10 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.audit import services as audit
 from core.db import as_utc, current_tenant_id, tenant_scope, utcnow
 from core.hookspecs import DueJob
-from core.jobs.mail import DeliveryError, Sender, SmtpSender
+from core.jobs.mail import DeliveryError, Sender, sender_for
 from core.jobs.models import EMAIL, JobRun, OutboxMessage, OutboxStatus
 from core.tenants.models import Tenant, TenantPlugin
 
@@ -200,11 +201,11 @@ def run_due_jobs(
     ``now`` runs nothing the second time. Each (job, tenant) runs inside the tenant's scope
     in a transaction of its own, on PostgreSQL under ``pg_try_advisory_xact_lock``, so
     concurrent runners never run it twice. A failing job is logged and rolled back (it is
-    due again next run) and does not stop the others. ``sender`` defaults to SMTP from the
-    app's settings. Commits as it goes.
+    due again next run) and does not stop the others. ``sender`` defaults to the one the
+    app's settings describe (SMTP, or the demo's mail folder). Commits as it goes.
     """
     now = as_utc(now)
-    sender = sender or SmtpSender.from_settings(app_state.settings)
+    sender = sender or sender_for(app_state.settings)
     jobs = sorted(app_state.due_jobs.items())
     tenants = [(tenant.id, tenant.slug, tenant) for tenant in session.scalars(select(Tenant).order_by(Tenant.id))]
     # Each tenant's transactions must begin inside its scope, where its RLS setting is made.
@@ -253,3 +254,31 @@ def _try_lock(session: Session, name: str, tenant_id: int) -> bool:
         return True
     job_hash = zlib.crc32(name.encode()) - 2**31  # the lock's first key is a signed int4
     return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:job, :tenant)"), {"job": job_hash, "tenant": tenant_id}))
+
+
+def outbox_for_operator(session: Session, limit: int = 200) -> list[tuple[OutboxMessage, Tenant]]:
+    """The newest ``limit`` outbox messages of every tenant, queued and sent, newest first,
+    each with its tenant: for the platform admin's outbox page of the demo."""
+    tenants = {tenant.id: tenant for tenant in session.scalars(select(Tenant))}
+    if not tenants:
+        return []
+    with tenant_scope(*tenants):
+        messages = session.scalars(
+            select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
+        ).all()
+    return [(message, tenants[message.tenant_id]) for message in messages]
+
+
+def outbox_message_for_operator(session: Session, message_id: int) -> tuple[OutboxMessage, Tenant] | None:
+    """One outbox message of any tenant, with its tenant, or None; the read goes to the
+    message's tenant's audit log (``outbox.read``) in the caller's transaction."""
+    tenant_ids = list(session.scalars(select(Tenant.id)))
+    if not tenant_ids:
+        return None
+    with tenant_scope(*tenant_ids):
+        message = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
+    if message is None:
+        return None
+    with tenant_scope(message.tenant_id):
+        audit.record(session, "outbox.read", object_type="outbox_message", object_id=message.id)
+    return message, session.get(Tenant, message.tenant_id)

@@ -1,88 +1,89 @@
-"""Rate limits for sign-in, password reset and public forms: in memory, or Redis for replicas."""
+"""Rate limits per client address on sign-in, password reset, invitations and public forms.
+
+Views declare a limit with :func:`limited`; :func:`init_app` hands every declared limit to
+flask-limiter, which counts in Redis when ``SAMVERKA_REDIS_URL`` is set (shared by every
+worker and replica) and in this process's memory otherwise. When Redis cannot be reached,
+flask-limiter counts in memory until it is back: an outage never turns sign-in into an error.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from functools import wraps
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, TypeVar
 
-from flask import abort, current_app, request
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
+from core.settings import Settings
 
-class MemoryBackend:
-    """Fixed windows in this process: right for the embedded demo and a single worker."""
-
-    def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def incr(self, key: str, window: int) -> int:
-        with self._lock:
-            if len(self._counts) > 100_000:  # old windows are never read again
-                self._counts.clear()
-            self._counts[key] = self._counts.get(key, 0) + 1
-            return self._counts[key]
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
+F = TypeVar("F", bound=Callable)
+ATTRIBUTE = "samverka_rate_limit"
+#: Moving windows count exactly: no burst of twice the limit across a window's edge.
+STRATEGY = "moving-window"
 
 
-class RedisBackend:
-    """Fixed windows in Redis, shared by every replica."""
+@dataclass(frozen=True)
+class RateLimit:
+    """``limit`` requests per ``window`` seconds from one address, counted per ``scope``."""
 
-    def __init__(self, url: str) -> None:
-        import redis
+    scope: str
+    limit: int
+    window: int
+    methods: tuple[str, ...]
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2)
-
-    def incr(self, key: str, window: int) -> int:
-        pipe = self.client.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window + 1)
-        count, _ = pipe.execute()
-        return int(count)
-
-    def reset(self) -> None:
-        for key in self.client.scan_iter("samverka:rl:*"):
-            self.client.delete(key)
-
-    def close(self) -> None:
-        self.client.close()
+    @property
+    def value(self) -> str:
+        return f"{self.limit} per {self.window} seconds"
 
 
-class RateLimiter:
-    def __init__(self, redis_url: str | None = None) -> None:
-        self.backend = RedisBackend(redis_url) if redis_url else MemoryBackend()
+def limited(scope: str, limit: int, window: int = 60, methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:
+    """Declare that one client address may call the view ``limit`` times per ``window``
+    seconds with ``methods``, counted together with every view of the same ``scope``; more
+    answer 429 with ``Retry-After`` (problem+json for the API, the error page for browsers)."""
 
-    def hit(self, name: str, subject: str, limit: int, window: int, now: float | None = None) -> int | None:
-        """Count one attempt; None while within ``limit`` per ``window`` seconds, else the
-        seconds until the window ends."""
-        now = time.time() if now is None else now
-        bucket = int(now) // window
-        count = self.backend.incr(f"samverka:rl:{name}:{subject}:{bucket}", window)
-        if count <= limit:
-            return None
-        return window - int(now) % window
+    def mark(view: F) -> F:
+        setattr(view, ATTRIBUTE, RateLimit(scope, limit, window, tuple(methods)))
+        return view
 
-    def reset(self) -> None:
-        self.backend.reset()
+    return mark
 
 
-def limited(name: str, limit: int, window: int = 60, methods: tuple[str, ...] = ("POST",)) -> Callable:
-    """Refuse with 429 (and Retry-After) when one client address passes ``limit`` per ``window``."""
+def init_app(app: Flask, settings: Settings) -> Limiter:
+    """A flask-limiter for ``app``, enforcing every limit its views declare.
 
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if request.method in methods:
-                limiter: RateLimiter = current_app.extensions["samverka"].limiter
-                retry_after = limiter.hit(name, request.remote_addr or "unknown", limit, window)
-                if retry_after is not None:
-                    abort(429, description=f"retry after {retry_after} seconds")
-            return view(*args, **kwargs)
+    Call after all blueprints are registered. Redis keys start with the installation's
+    ``SAMVERKA_REDIS_KEY_PREFIX``, so installations (and test runs) can share one Redis.
+    """
+    if settings.redis_url:
+        storage_uri = settings.redis_url
+        options = {"key_prefix": settings.redis_key_prefix, "socket_timeout": 2, "socket_connect_timeout": 2}
+    else:
+        storage_uri, options = "memory://", {}
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage_uri,
+        storage_options=options,
+        strategy=STRATEGY,
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
+    for endpoint, view in list(app.view_functions.items()):
+        declared = _declared(view)
+        if declared is not None:
+            app.view_functions[endpoint] = limiter.shared_limit(
+                declared.value, scope=declared.scope, methods=list(declared.methods))(view)
+    return limiter
 
-        return wrapper
 
-    return decorate
+def _declared(view: Callable) -> RateLimit | None:
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return getattr(view, ATTRIBUTE, None)
+    # A MethodView: the limit sits on its handler; the limit's methods say which it covers.
+    found = {getattr(getattr(view_class, m.lower()), ATTRIBUTE, None) for m in view_class.methods} - {None}
+    if len(found) > 1:
+        raise ValueError(f"{view_class.__name__} declares more than one rate limit")
+    return found.pop() if found else None

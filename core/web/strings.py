@@ -14,6 +14,7 @@ from enum import Enum
 
 from flask_babel import gettext
 
+from core.jobs.models import OutboxStatus
 from core.people.models import ConsentGiver
 from core.sessions.models import AttendanceStatus
 from core.tenants.models import TenantKind
@@ -99,6 +100,12 @@ LABELS: dict[type[Enum], dict[Enum, str]] = {
         ConsentGiver.self: N_("self"),
         ConsentGiver.guardian: N_("guardian"),
         ConsentGiver.legal_representative: N_("legal representative"),
+    },
+    OutboxStatus: {
+        # TRANSLATORS: an email waiting to be sent.
+        OutboxStatus.pending: N_("Queued"),
+        OutboxStatus.sent: N_("Sent"),
+        OutboxStatus.failed: N_("Failed"),
     },
 }
 

@@ -37,7 +37,9 @@ def home():
     ).all()
     if len(tenants) == 1 and not user.is_platform_admin:
         return redirect(url_for("tenants.overview", tenant=tenants[0].slug))
-    return render_template("core/home.html", tenants=tenants)
+    # The outbox page is the demo's mailbox; production mail holds live one-time links.
+    outbox_page = user.is_platform_admin and not current_app.extensions["samverka"].settings.is_production
+    return render_template("core/home.html", tenants=tenants, outbox_page=outbox_page)
 
 
 @bp.post("/language")

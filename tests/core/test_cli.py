@@ -92,3 +92,33 @@ def test_core_demo_data_is_idempotent(cli, db_session, make_tenant):
     with tenant_scope(tenant_id):
         assert db_session.scalar(select(func.count()).select_from(Person)) == 6
         assert db_session.scalar(select(func.count()).select_from(ScheduledSession)) == 3
+
+
+def test_the_demo_login_reaches_the_national_comparison(cli, client, db_session):
+    """The login `python3 dev.py demo` prints, with the roles it grants, opens every country's statistics."""
+    import dev
+    from tests.fixtures.app import login
+
+    assert cli("tenants", "sync", "tenants").exit_code == 0
+    email, password = dev.DEMO_ADMIN
+    roles = [f"--role={role}" for role in dev.DEMO_ROLES]
+    result = cli("users", "create", email, "--name", "Demo Admin", "--password", password, "--platform-admin", *roles)
+    assert result.exit_code == 0, result.output
+    login(client, db_session.scalar(select(User).where(User.email == email)))
+    for country in ("sweden", "denmark", "finland"):
+        assert client.get(f"/t/{country}/stats/").status_code == 200, country
+    assert client.get("/t/eskilstuna/vip/").status_code == 200
+
+
+@pytest.mark.parametrize("environ", [{}, {"GUNICORN_BIND": "0.0.0.0:8103"}])
+def test_the_demo_prints_the_address_gunicorn_binds(environ, monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    import dev
+
+    monkeypatch.delenv("GUNICORN_BIND", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = runpy.run_path(str(Path(dev.__file__).parent / "deploy" / "gunicorn.conf.py"))
+    assert dev.demo_address(environ) == f"http://{config['bind']}"

@@ -77,6 +77,8 @@ OUTSIDE_TENANTS: dict[str, str] = {
     "static": "files shipped with the app; no tenant's data",
     "auth.reset_password": "a one-time token for a global account, not a tenant's object: holding it is "
                            "the permission (tests/core/auth/test_signin.py covers it)",
+    "jobs.outbox_message": "the demo's platform-admin mailbox (core.platform, every tenant by design; a 404 in "
+                           "production); tests/core/jobs/test_outbox_page.py covers who may read it",
 }
 
 #: Public routes inside a tenant: how each is swept (a policy below), or why it is not.

@@ -40,3 +40,20 @@ def test_production_starts_with_real_secrets():
         "SAMVERKA_BASE_URL": "https://samverka.example.org",
     })
     assert settings.is_production
+
+
+@pytest.mark.parametrize("environment, redis_url, workers, refused", [
+    ("production", None, 3, True),
+    ("production", None, 1, False),
+    ("production", "redis://redis:6379/0", 3, False),
+    ("demo", None, 3, False),
+])
+def test_production_refuses_several_workers_without_shared_rate_limits(environment, redis_url, workers, refused):
+    from dataclasses import replace
+
+    settings = replace(Settings(), environment=environment, redis_url=redis_url)
+    if refused:
+        with pytest.raises(SettingsError, match="SAMVERKA_REDIS_URL"):
+            settings.check_workers(workers)
+    else:
+        settings.check_workers(workers)

@@ -58,3 +58,42 @@ def test_jobs_run_exits_1_and_names_a_failed_job(cli, app, make_tenant, monkeypa
 def test_jobs_run_refuses_a_time_that_is_not_iso(cli):
     result = cli("jobs", "run", "--now", "tomorrow")
     assert result.exit_code == 2 and "'tomorrow' is not an ISO 8601 time" in result.output
+
+
+def test_jobs_loop_runs_the_due_jobs_again_and_again_into_the_demo_mail_folder(
+        app, db_session, make_tenant, monkeypatch, tmp_path):
+    state = app.extensions["samverka"]
+    monkeypatch.setattr(state, "settings", replace(state.settings, mail_folder=str(tmp_path)))
+    tenant_id = make_tenant(plugins={"sample": {}}).id
+    with tenant_scope(tenant_id):
+        enqueue_email(db_session, to="anna@example.org", subject="Hi", text="Hello")
+        db_session.commit()
+
+    result = app.test_cli_runner().invoke(main, ["jobs", "loop", "--every", "0", "--times", "2"],
+                                          catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    first, second = result.output.splitlines()
+    assert first.endswith("; 1 message(s) sent, 0 to retry, 0 failed for good")
+    assert second.startswith("0 job(s) run") and "0 message(s) sent" in second  # nothing was due again
+    (mail,) = tmp_path.glob("*.eml")
+    assert mail.name.startswith(f"outbox-{tenant_id}-") and b"Subject: Hi" in mail.read_bytes()
+
+
+def test_jobs_loop_goes_on_after_a_run_that_breaks(app, db_session, monkeypatch, caplog):
+    calls = []
+
+    def flaky(session, state, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        from core.jobs.services import JobsReport
+
+        return JobsReport()
+
+    monkeypatch.setattr("core.jobs.services.run_due_jobs", flaky)
+    result = app.test_cli_runner().invoke(main, ["jobs", "loop", "--every", "0", "--times", "2"],
+                                          catch_exceptions=False)
+    assert result.exit_code == 0 and len(calls) == 2
+    assert "the due-jobs run failed" in caplog.text
+    assert result.output == "0 job(s) run, 0 failed; 0 message(s) sent, 0 to retry, 0 failed for good\n"

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.jobs.mail import DeliveryError, SmtpSender, describe_failure
+from core.jobs.mail import DeliveryError, SmtpSender, describe_failure, sender_for
 from core.jobs.models import OutboxMessage
 from tests.fixtures.smtp import SMTP_PASSWORD, SMTP_USER
 
@@ -51,3 +51,37 @@ def test_a_wrong_password_is_a_delivery_error_naming_only_the_code(smtp):
 ])
 def test_a_failure_is_described_without_the_servers_text(error, described):
     assert describe_failure(error) == described
+
+
+def test_the_demo_delivers_email_into_its_mail_folder(tmp_path):
+    from email import message_from_bytes
+
+    from core.jobs.mail import FolderSender
+    from core.settings import Settings
+
+    sender = sender_for(replace(Settings(), mail_folder=str(tmp_path / "mail")))
+    assert isinstance(sender, FolderSender)
+    sender.send(_message(body_html="<p>Hello</p>"))
+    sender.send(_message())  # a retry of the same message replaces its file
+    files = list((tmp_path / "mail").glob("*.eml"))
+    assert [f.name for f in files] == ["outbox-3-7.eml"]
+    email = message_from_bytes(files[0].read_bytes())
+    assert (email["To"], email["Subject"], email.get_payload(decode=True)) == ("anna@example.org", "Hi", b"Hello\n")
+
+
+def test_mail_goes_to_the_folder_only_in_a_demo_without_smtp():
+    from core.settings import INSTANCE_DIR, Settings
+
+    assert Settings.from_env({}).mail_folder == str(INSTANCE_DIR / "mail")
+    assert Settings.from_env({"SAMVERKA_SMTP_HOST": "mail.example.org"}).mail_folder is None
+    assert Settings.from_env({"SAMVERKA_ENVIRONMENT": "test"}).mail_folder is None
+    assert isinstance(sender_for(Settings.from_env({"SAMVERKA_ENVIRONMENT": "test"})), SmtpSender)
+
+
+def test_a_folder_that_cannot_be_written_is_a_delivery_error(tmp_path):
+    from core.jobs.mail import FolderSender
+
+    blocker = tmp_path / "mail"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(DeliveryError, match="^FileExistsError"):
+        FolderSender(blocker, "a@example.org").send(_message())
