@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlsplit
 
 #: Marks the demo's well-known key material: fine on a laptop, refused in production.
@@ -56,6 +57,9 @@ class Settings:
     redis_key_prefix: str = "samverka"
     default_language: str = "en"
     languages: tuple[str, ...] = ("sv", "da", "fi", "en")
+    #: The clock of pages outside any tenant (the platform's own pages); a tenant's pages
+    #: keep the tenant's clock.
+    timezone: str = "Europe/Stockholm"
     #: The public address every link that leaves a request (emails, feeds) starts with, never the
     #: request's Host header; its host is also the one host requests are answered for.
     base_url: str = DEMO_BASE_URL
@@ -117,6 +121,10 @@ class Settings:
         if base.scheme not in {"http", "https"} or not base.hostname or base.query or base.fragment:
             raise SettingsError(f"SAMVERKA_BASE_URL must be an http(s) address such as https://samverka.example.org, "
                                 f"not {self.base_url!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"SAMVERKA_TIMEZONE must be a time zone such as Europe/Stockholm, not {self.timezone!r}") from None
         if not self.is_production:
             return
         problems = []

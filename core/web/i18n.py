@@ -40,9 +40,10 @@ def init_app(app: Flask, settings: Settings, plugin_catalogs: Iterable[Path] = (
     app.config["SAMVERKA_LANGUAGES"] = supported
 
     def select_timezone() -> str | None:
-        """Dates and times on a tenant's pages (the ``datetimeformat`` filters) in its clock."""
+        """Dates and times on a tenant's pages (the ``datetimeformat`` filters) in its clock;
+        on the platform's own pages in the installation's (``SAMVERKA_TIMEZONE``)."""
         tenant = g.get("tenant") if has_request_context() else None
-        return tenant.timezone if tenant is not None else None
+        return tenant.timezone if tenant is not None else settings.timezone
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["label"] = label  # enum values, in the current language

@@ -163,8 +163,8 @@ def _running_group(session, men: list[Application], leaders) -> None:
 
 def _waitlists(session, people: dict[str, list[Application]]) -> None:
     waiting = [a for a in people["women"] if a.status == ApplicationStatus.waiting]
-    waitlist.move(session, waiting[-1], 1, "Her group home is moving in the spring; the coordinator agreed "
-                                           "with her contact person that she goes first.")
+    waitlist.move(session, waiting[-1], 1, "Hennes gruppboende flyttar i vår; samordnaren kom överens med "
+                                           "hennes kontaktperson om att hon går först.")
 
 
 def _outreach(session, tenant, people: dict[str, list[Application]]) -> None:

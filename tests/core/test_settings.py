@@ -3,6 +3,11 @@ import pytest
 from core.settings import Settings, SettingsError
 
 
+def test_a_time_zone_that_does_not_exist_is_refused():
+    with pytest.raises(SettingsError, match="SAMVERKA_TIMEZONE"):
+        Settings.from_env({"SAMVERKA_TIMEZONE": "Europe/Atlantis"})
+
+
 def test_defaults_serve_the_embedded_demo():
     settings = Settings.from_env({})
     assert settings.database_url.startswith("sqlite:///")

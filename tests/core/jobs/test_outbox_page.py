@@ -41,6 +41,21 @@ def test_a_platform_admin_reads_queued_and_sent_email(client, db_session, make_t
     assert client.get("/platform/outbox/999999").status_code == 404
 
 
+def test_the_outbox_shows_the_installations_clock_not_utc(client, db_session, make_tenant, make_user):
+    from datetime import datetime, timezone
+
+    from core.jobs.models import OutboxMessage
+
+    tenant = make_tenant()
+    message_id = _queue(db_session, tenant, "Your place in the group", "Welcome on Monday.")
+    with tenant_scope(tenant.id):
+        db_session.get(OutboxMessage, message_id).created_at = datetime(2026, 1, 15, 11, 0, tzinfo=timezone.utc)
+        db_session.commit()
+    login(client, make_user(platform_admin=True), language="en")
+    for page in (client.get("/platform/outbox").text, client.get(f"/platform/outbox/{message_id}").text):
+        assert "12:00" in page and "11:00" not in page  # Europe/Stockholm in winter, the default
+
+
 def test_a_tenant_admin_cannot_read_the_outbox(client, db_session, make_tenant, make_user):
     tenant = make_tenant()
     message = _queue(db_session, tenant, "Reset your password", "Follow the link.")
