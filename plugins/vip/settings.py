@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.web.strings import N_
-from core.validation import ShortText
+from core.validation import FreeText, ShortText
 
 KEY = "vip"
 
@@ -83,6 +83,9 @@ class VipSettings(Schema):
     contact_email = fields.Email(
         load_default=None, allow_none=True, validate=validate.Length(max=254),
         metadata={"label": "Contact for applicants: email"})
+    contact_address = FreeText(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=300),
+        metadata={"label": "Contact for applicants: postal address, where paper applications are sent"})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_kwargs) -> None:

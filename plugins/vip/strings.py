@@ -51,6 +51,7 @@ SETTINGS_LABELS = (
     N_("Shown to the public after an application, with the phone and email below."),
     N_("Contact for applicants: phone"),
     N_("Contact for applicants: email"),
+    N_("Contact for applicants: postal address, where paper applications are sent"),
 )
 
 #: Titles of the metrics in services/metrics.py, shown on core's statistics page.

@@ -67,7 +67,7 @@ def apply():
 
 def contact(settings) -> dict[str, str] | None:
     """Whom the public contacts about applications (the tenant's settings), or None when unset."""
-    found = {key: settings.get(f"contact_{key}") for key in ("name", "phone", "email")}
+    found = {key: settings.get(f"contact_{key}") for key in ("name", "phone", "email", "address")}
     return found if any(found.values()) else None
 
 

@@ -192,8 +192,9 @@ def test_times_on_a_tenants_pages_are_in_its_clock(app, make_tenant):
             g.tenant = tenant
             assert format_datetime(winter, "HH:mm") == local_winter
             assert format_datetime(summer, "HH:mm") == local_summer
-    with app.test_request_context():  # outside a tenant: the server's clock, UTC
-        assert format_datetime(winter, "HH:mm") == "12:00"
+    with app.test_request_context():  # outside a tenant: the installation's clock (SAMVERKA_TIMEZONE)
+        assert app.extensions["samverka"].settings.timezone == "Europe/Stockholm"
+        assert format_datetime(winter, "HH:mm") == "13:00"
 
 
 def test_enum_labels_follow_the_language(app):

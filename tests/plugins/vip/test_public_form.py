@@ -356,9 +356,11 @@ def test_the_paper_form_is_linked_from_the_online_form_and_offers_the_tenants_la
 
 
 def test_the_paper_form_names_whom_to_send_it_to(client, make_vip_tenant):
-    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_email="vip@kommun.example")
+    tenant = make_vip_tenant(contact_name="Linn Samordnare", contact_email="vip@kommun.example",
+                             contact_address="Kommunen\nVIP <box>\n631 86 Eskilstuna")
     page = _flat(client.get(f"/t/{tenant.slug}/vip/apply/paper", headers=EN).text)
     assert f"Send the paper to {tenant.name}." in page and "Linn Samordnare" in page
+    assert "Address:<br>Kommunen<br>VIP &lt;box&gt;<br>631 86 Eskilstuna" in page  # where to post it
 
 
 def test_the_paper_form_is_not_found_where_vip_is_off(client, make_tenant):
