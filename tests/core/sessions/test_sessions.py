@@ -16,7 +16,7 @@ PAST = SOON - timedelta(days=6)
 def staff(client, make_tenant, make_user):
     tenant = make_tenant(plugins={"sample": {}})
     user = make_user(("staff", tenant), name="Lena Leader")
-    login(client, user)
+    login(client, user, language="en")
     return client, tenant, user, f"/api/v1/t/{tenant.slug}"
 
 

@@ -47,7 +47,8 @@ def staff(client, make_tenant, make_user):
 @pytest.mark.parametrize("name", ["Sara" + RLO + "dniL", "Sa\x07ra"])
 def test_the_api_refuses_a_name_with_a_control_or_an_override(staff, name):
     client, tenant = staff
-    response = client.post(f"/api/v1/t/{tenant.slug}/people", json={"first_name": name, "last_name": "Lind"})
+    response = client.post(f"/api/v1/t/{tenant.slug}/people", json={"first_name": name, "last_name": "Lind"},
+                           headers={"Accept-Language": "en"})
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert "first_name" in response.json["errors"] and "control" in response.json["errors"]["first_name"][0]
 

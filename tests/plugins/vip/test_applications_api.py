@@ -105,7 +105,7 @@ def test_attaching_to_someone_already_in_line_is_refused(api, make_person, vip_t
     client, base = api
     person = make_person(vip_tenant, first_name="Anna", last_name="Berg")
     assert client.post(base, json={**BODY, "person_id": person.id}).status_code == 201
-    again = client.post(base, json={**BODY, "person_id": person.id})
+    again = client.post(base, json={**BODY, "person_id": person.id}, headers={"Accept-Language": "en"})
     assert again.status_code == 422 and again.mimetype == "application/problem+json"
     assert "already has an open application" in again.json["errors"]["person_id"][0]
     listed = client.get(base, query_string={"audience": BODY["audience"]}).json
