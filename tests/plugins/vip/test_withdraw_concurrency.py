@@ -99,3 +99,31 @@ def test_many_presses_at_once_withdraw_once(app, test_settings, waiting):
     finally:
         engine.dispose()
     assert events == 1
+
+
+def test_the_link_waits_for_the_person_before_it_holds_the_application(app, test_settings, waiting):
+    """Lock order (services/locks.py): while a merge or an erasure holds the person, a press
+    of the link must not hold the application, or the two deadlock when the other reaches it."""
+    tenant, application_id = waiting
+    url = f"/t/{tenant.slug}/vip/withdraw/{TOKEN}"
+    client = app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text).group(1)
+    statuses: list[int] = []
+    engine = create_engine(test_settings.database_url)
+    try:
+        with Session(engine) as holder, tenant_scope(tenant.id):
+            person_id = holder.scalar(select(Application.person_id).where(Application.id == application_id))
+            holder.scalar(select(Person).where(Person.id == person_id).with_for_update())  # as a merge does
+            press = threading.Thread(target=lambda: statuses.append(
+                client.post(url, data={"confirm": "yes", "csrf_token": csrf}).status_code))
+            press.start()
+            press.join(timeout=2)  # the press now waits for the person
+            assert press.is_alive()
+            # The merge goes on to the application: free, as the press holds nothing yet.
+            holder.scalar(select(Application).where(Application.id == application_id)
+                          .with_for_update(nowait=True))
+            holder.commit()
+            press.join(timeout=30)
+    finally:
+        engine.dispose()
+    assert statuses == [200]
