@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditEvent
@@ -19,7 +19,7 @@ from core.tenants.models import Tenant, TenantKind
 from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import require_postgresql
+from tests.fixtures.database import drop_committed_tenant, require_postgresql
 
 PRESSES = 8
 TOKEN = "withdraw-" + "x" * 40
@@ -56,13 +56,7 @@ def waiting(app, test_settings):
         yield tenant, application.id
     finally:
         engine.dispose()
-        # The audit log is append-only for the application role: the owner clears it.
-        owner = create_engine(test_settings.migration_database_url)
-        with Session(owner) as session, tenant_scope(tenant.id):
-            session.execute(delete(AuditEvent).where(AuditEvent.tenant_id == tenant.id))
-            session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its rows
-            session.commit()
-        owner.dispose()
+        drop_committed_tenant(test_settings, tenant.id)
 
 
 def test_many_presses_at_once_withdraw_once(app, test_settings, waiting):
