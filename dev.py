@@ -71,11 +71,22 @@ def demo_address(environ) -> str:
     return bind if bind.startswith(("unix:", "fd://")) else f"http://{bind}"
 
 
+def demo_base_url(address: str) -> str | None:
+    """The demo's SAMVERKA_BASE_URL for the address gunicorn binds: that address, with a
+    wildcard host (every interface) read as this machine; None for a socket (no URL at all)."""
+    if not address.startswith("http://"):
+        return None
+    host, _, port = address.removeprefix("http://").rpartition(":")
+    return f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "[::]") else address
+
+
 def demo() -> None:
     ensure_venv("")
     address = demo_address(os.environ)
     env = {**os.environ, "SAMVERKA_ENVIRONMENT": "demo"}
-    env.setdefault("SAMVERKA_BASE_URL", address)  # links in the demo's email lead back here
+    base_url = demo_base_url(address)
+    if base_url:
+        env.setdefault("SAMVERKA_BASE_URL", base_url)  # links in the demo's email lead back here
     say("migrating the embedded SQLite database (instance/samverka.db)")
     samverka("db", "upgrade", env=env)
     say("loading the demo tenants from tenants/")

@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,16 @@ def release(session: Session, client: str, key: str) -> None:
     """Free ``key`` again: its request failed, so a corrected retry may use it."""
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.client == client, IdempotencyKey.key == key)
                     .execution_options(synchronize_session=False))
+
+
+def forget_answers(session: Session) -> int:
+    """Drop the current tenant's kept answer bodies, keeping their rows: called when a person
+    is erased or anonymised, as a kept answer (a created person, an application) may hold
+    their data. A retry still gets the first status and ``Location``, never the work twice,
+    only no body. Returns how many bodies were dropped."""
+    result = session.execute(update(IdempotencyKey).where(IdempotencyKey.body.is_not(None)).values(body=None)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def purge(session: Session, tenant: Tenant, now: datetime) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit import services as audit
 from core.db import current_tenant_id, utcnow
 from core.hookspecs import ErasureReport
+from core.idempotency import services as idempotency
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
@@ -315,6 +316,8 @@ def erase_person(session: Session, hooks: TenantHooks, person: Person, *, anonym
         core.erased["person"] = 1
         session.delete(person)
     session.flush()
+    # Answers kept for Idempotency-Key retries may repeat the person's data: they go too.
+    idempotency.forget_answers(session)
     reports["core"] = core
     audit.record(session, "person.anonymise" if core.anonymised else "person.erase", object_type="person",
                  object_id=person_id, detail={"plugins": sorted(reports), "kept": len(kept)})

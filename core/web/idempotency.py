@@ -38,7 +38,8 @@ PARAMETER = {
         "body is a 422. Keys are kept per tenant and per client (API client or signed-in user) for "
         "24 hours. Only a successful answer is kept, so a corrected request may reuse the key after an "
         "error. While the first request is still at work, a retry waits up to 5 seconds, then gets 409 "
-        "with Retry-After."
+        "with Retry-After. Once a person is erased or anonymised, kept answers lose their body (they may "
+        "hold the person's data): a retry then gets the first status and Location only."
     ),
 }
 

@@ -122,3 +122,16 @@ def test_the_demo_prints_the_address_gunicorn_binds(environ, monkeypatch):
         monkeypatch.setenv(name, value)
     config = runpy.run_path(str(Path(dev.__file__).parent / "deploy" / "gunicorn.conf.py"))
     assert dev.demo_address(environ) == f"http://{config['bind']}"
+
+
+@pytest.mark.parametrize("bind, base_url", [
+    ("127.0.0.1:8000", "http://127.0.0.1:8000"), ("0.0.0.0:8103", "http://127.0.0.1:8103"),
+    ("[::]:8104", "http://127.0.0.1:8104"), ("unix:/run/samverka.sock", None),
+])
+def test_the_demos_base_url_is_one_settings_accept_and_a_browser_opens(bind, base_url):
+    import dev
+    from core.settings import Settings
+
+    assert dev.demo_base_url(dev.demo_address({"GUNICORN_BIND": bind})) == base_url
+    if base_url:
+        Settings(base_url=base_url).validate()  # a socket path here would stop the demo at start

@@ -10,6 +10,7 @@ from core.auth.guard import current_user
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
+from core.web.i18n import programme
 from core.web.urls import external_url
 
 bp = Blueprint("api_clients", __name__, url_prefix="/t/<tenant>/admin/api-clients")
@@ -32,10 +33,7 @@ def scope_groups(keys) -> list[tuple[str, list[tuple[str, str]]]]:
         groups.setdefault(key.split(".", 1)[0], []).append((key, _(state.roles.permissions[key].description)))
 
     def title(prefix: str) -> str:
-        if prefix == "core":
-            return _("Samverka core")
-        loaded = state.registry.plugins.get(prefix)
-        return _(loaded.info.title) if loaded else prefix
+        return _("Samverka core") if prefix == "core" else programme(prefix)
 
     return sorted(((title(p), perms) for p, perms in groups.items()), key=lambda t: (t[0] != _("Samverka core"), t[0]))
 

@@ -18,6 +18,7 @@ from core.auth.permissions import public, requires
 from core.db import db, tenant_scope
 from core.tenants.models import Tenant
 from core.web.ratelimit import limited
+from core.web.urls import external_url
 from core.web.views import safe_next
 
 bp = Blueprint("oidc", __name__)
@@ -55,7 +56,7 @@ def start():
     next_path = safe_next(request.args.get("next"), "") or None
     try:
         started = services.start_login(db.session, provider, _state().settings, next_path=next_path,
-                                       redirect_uri=url_for("oidc.callback", _external=True))
+                                       redirect_uri=external_url("oidc.callback"))
     except services.OidcError as exc:
         db.session.rollback()
         return _failed(provider, exc)
@@ -186,5 +187,5 @@ def settings():
     return render_template(
         "core/oidc_settings.html", values=values, errors=errors, secret_ref=ref,
         secret_is_set=bool(os.environ.get(ref)), roles=sorted(_state().roles.roles.values(), key=lambda r: r.key),
-        callback_url=url_for("oidc.callback", _external=True), login_url=url_for("oidc.tenant_login", _external=True),
+        callback_url=external_url("oidc.callback"), login_url=external_url("oidc.tenant_login"),
     ), 422 if errors else 200

@@ -12,7 +12,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
@@ -906,19 +906,19 @@ def withdraw_by_link(session: Session, token: str | None) -> Application | None:
     """The applicant (or their contact) withdraws through the link: as staff withdrawal on
     their word (reason ``applicant_asked``), places freed are offered on. The link works once:
     its token is claimed with a conditional UPDATE first, so of two presses at the same
-    moment one withdraws and the other finds it used. None when the link is unknown or used."""
+    moment one withdraws and the other finds it used. None when the link is unknown or used.
+
+    The person, then the application, are locked before the token is claimed (the order of
+    services/locks.py): claiming it first would hold the application while waiting for the
+    person, and deadlock with a merge or erasure holding the person and waiting for it."""
     application = application_for_withdrawal(session, token)
     if application is None:
         return None
-    claimed = session.execute(
-        update(Application).where(Application.id == application.id,
-                                  Application.withdraw_token_hash == links.stored_hash(token))
-        .values(withdraw_token_hash=None).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        return None
-    session.refresh(application)
-    if application.status not in WITHDRAWABLE:
-        return None
+    application = locks.application_with_person(session, application.id)
+    if (application is None or application.withdraw_token_hash != links.stored_hash(token)
+            or application.status not in WITHDRAWABLE):
+        return None  # used, withdrawn, merged or erased while this press waited for its locks
+    application.withdraw_token_hash = None
     return withdraw(session, application, "applicant_asked", via_link=True)
 
 

@@ -26,6 +26,8 @@ from tests.fixtures.oidc import RegisteredClient
 PROVIDER_NAME = "Test IdP"
 #: Tenant pages speak the tenant's first language (here Swedish) unless the browser asks otherwise.
 ENGLISH = {"Accept-Language": "en"}
+#: SAMVERKA_BASE_URL of the test settings: the callback the provider redirects to starts with it.
+BASE_URL = "https://samverka.example.org"
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def sso(oidc_provider, make_tenant, db_session, monkeypatch):
 
     def make(*, secret: bool = True, **columns):
         tenant = make_tenant()
-        registered = oidc_provider.register_client([f"http://localhost/t/{tenant.slug}/login/oidc/callback"],
+        registered = oidc_provider.register_client([f"{BASE_URL}/t/{tenant.slug}/login/oidc/callback"],
                                                    public=not secret)
         if secret:
             monkeypatch.setenv(secret_ref_for(tenant), registered.client_secret)
@@ -89,9 +91,10 @@ def start(client, tenant, **args):
 
 
 def callback(client, url: str):
-    """Follow the provider's redirect back into the app (the test client's host is localhost)."""
+    """Follow the provider's redirect back into the app: to the base URL, where the test client
+    answers too (a configured host, not the one the sign-in started on)."""
     parts = urlsplit(url)
-    assert parts.netloc == "localhost", url
+    assert f"{parts.scheme}://{parts.netloc}" == BASE_URL, url
     return client.get(f"{parts.path}?{parts.query}", headers=ENGLISH)
 
 
@@ -444,7 +447,8 @@ def test_a_tenant_admin_configures_the_provider(client, make_tenant, make_user, 
     login(client, make_user(("tenant_admin", tenant)))
     page = client.get("/t/sso-town/admin/sign-in")
     assert page.status_code == 200
-    assert "http://localhost/t/sso-town/login/oidc/callback" in page.text
+    # The address to register at the provider starts with the base URL, not the request's Host.
+    assert f"{BASE_URL}/t/sso-town/login/oidc/callback" in page.text
     assert 'value="SAMVERKA_OIDC_SECRET_SSO_TOWN"' in page.text
 
     bad = client.post("/t/sso-town/admin/sign-in", data={

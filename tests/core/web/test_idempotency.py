@@ -166,3 +166,20 @@ def test_the_openapi_document_declares_the_header_on_creating_operations(client)
     # an answer holding a secret is never stored, so those operations take no key
     secret = spec["paths"]["/api/v1/t/{tenant}/api-clients"]["post"]
     assert all(p["name"] != "Idempotency-Key" for p in secret.get("parameters", []))
+
+
+def test_erasing_a_person_drops_kept_answers_that_could_repeat_their_data(client, make_tenant, make_user, db_session):
+    tenant = make_tenant(country="SE")
+    login(client, make_user(("tenant_admin", tenant)))
+    base = f"/api/v1/t/{tenant.slug}/people"
+    first = client.post(base, json=BODY, headers=KEY)
+    assert first.status_code == 201
+    erased = client.post(f"{base}/{first.json['id']}/erasure", json={"anonymise": False})
+    assert erased.status_code == 200, erased.json
+    with tenant_scope(tenant.id):
+        bodies = db_session.scalars(select(IdempotencyKey.body)).all()
+    assert bodies and not any(body and "Lind" in body for body in bodies)
+    again = client.post(base, json=BODY, headers=KEY)  # the retry: no second person, no name
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers.get("Location") == first.headers.get("Location") and b"Lind" not in again.data
+    assert _people(db_session, tenant) == 0

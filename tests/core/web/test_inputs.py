@@ -1,6 +1,7 @@
 """Bodies no endpoint should parse: nested too deep or too large are refused before parsing (#7 item 2)."""
 
 import logging
+import time
 
 import pytest
 
@@ -15,6 +16,15 @@ DEEP_BODIES = ["[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000, "[" *
 ])
 def test_json_depth_skips_brackets_inside_strings(text, depth):
     assert json_depth(text.encode()) == depth
+
+
+def test_json_depth_is_linear_on_many_escaped_quotes():
+    # One opening quote, then escaped quotes to the end: a pattern that needs the closing quote
+    # rescans the rest from every one of them (half a minute for this body, unauthenticated).
+    body = b'"' + b'\\"' * 20_000
+    started = time.monotonic()
+    assert json_depth(body) == 0
+    assert time.monotonic() - started < 1
 
 
 def _no_traceback(caplog) -> None:

@@ -14,10 +14,9 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import String, Text, create_engine, delete, or_, select
+from sqlalchemy import String, Text, create_engine, or_, select
 from sqlalchemy.orm import Session
 
-from core.audit.models import AuditEvent
 from core.auth import services as auth_services
 from core.auth import sessions as auth_sessions
 from core.auth.models import User
@@ -27,7 +26,7 @@ from core.tenants.models import Tenant, TenantKind
 from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Outreach
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import require_postgresql
+from tests.fixtures.database import drop_committed_tenant, require_postgresql
 
 PAIRS = 20
 #: Pairs sent at once: more would only queue for the connection pool.
@@ -99,15 +98,8 @@ def world(app, test_settings):
         yield build
     finally:
         engine.dispose()
-        owner = create_engine(test_settings.migration_database_url)
-        with Session(owner) as session:
-            for tenant_id, user_id in made:
-                with tenant_scope(tenant_id):
-                    session.execute(delete(AuditEvent).where(AuditEvent.tenant_id == tenant_id))
-                    session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-                    session.execute(delete(User).where(User.id == user_id))
-                    session.commit()
-        owner.dispose()
+        for tenant_id, user_id in made:
+            drop_committed_tenant(test_settings, tenant_id, (user_id,))
 
 
 def _send_in_pairs(app, requests: list[tuple[str, str, dict, str]]) -> list[tuple[int, dict | None]]:

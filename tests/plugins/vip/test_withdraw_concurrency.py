@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditEvent
@@ -19,7 +19,7 @@ from core.tenants.models import Tenant, TenantKind
 from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import require_postgresql
+from tests.fixtures.database import drop_committed_tenant, require_postgresql
 
 PRESSES = 8
 TOKEN = "withdraw-" + "x" * 40
@@ -56,13 +56,7 @@ def waiting(app, test_settings):
         yield tenant, application.id
     finally:
         engine.dispose()
-        # The audit log is append-only for the application role: the owner clears it.
-        owner = create_engine(test_settings.migration_database_url)
-        with Session(owner) as session, tenant_scope(tenant.id):
-            session.execute(delete(AuditEvent).where(AuditEvent.tenant_id == tenant.id))
-            session.execute(delete(Tenant).where(Tenant.id == tenant.id))  # cascades to its rows
-            session.commit()
-        owner.dispose()
+        drop_committed_tenant(test_settings, tenant.id)
 
 
 def test_many_presses_at_once_withdraw_once(app, test_settings, waiting):
@@ -99,3 +93,31 @@ def test_many_presses_at_once_withdraw_once(app, test_settings, waiting):
     finally:
         engine.dispose()
     assert events == 1
+
+
+def test_the_link_waits_for_the_person_before_it_holds_the_application(app, test_settings, waiting):
+    """Lock order (services/locks.py): while a merge or an erasure holds the person, a press
+    of the link must not hold the application, or the two deadlock when the other reaches it."""
+    tenant, application_id = waiting
+    url = f"/t/{tenant.slug}/vip/withdraw/{TOKEN}"
+    client = app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text).group(1)
+    statuses: list[int] = []
+    engine = create_engine(test_settings.database_url)
+    try:
+        with Session(engine) as holder, tenant_scope(tenant.id):
+            person_id = holder.scalar(select(Application.person_id).where(Application.id == application_id))
+            holder.scalar(select(Person).where(Person.id == person_id).with_for_update())  # as a merge does
+            press = threading.Thread(target=lambda: statuses.append(
+                client.post(url, data={"confirm": "yes", "csrf_token": csrf}).status_code))
+            press.start()
+            press.join(timeout=2)  # the press now waits for the person
+            assert press.is_alive()
+            # The merge goes on to the application: free, as the press holds nothing yet.
+            holder.scalar(select(Application).where(Application.id == application_id)
+                          .with_for_update(nowait=True))
+            holder.commit()
+            press.join(timeout=30)
+    finally:
+        engine.dispose()
+    assert statuses == [200]
