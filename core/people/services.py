@@ -10,13 +10,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import services as audit
-from core.db import current_tenant_id, utcnow
+from core.db import as_utc, current_tenant_id, utcnow
 from core.hookspecs import ErasureReport
 from core.idempotency import services as idempotency
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
 from core.plugins import TenantHooks
+from core.tenants.models import Tenant
+from core.tenants.services import zone as tenant_zone
 
 #: Fields a caller may set directly; the national ID goes through set_national_id.
 PERSON_FIELDS = (
@@ -256,13 +258,30 @@ def has_consent(session: Session, person: Person, *, plugin: str | None, on: dat
     return session.scalar(stmt.limit(1)) is not None
 
 
+def _dump_local(schema, obj, zone) -> dict[str, Any]:
+    """``schema``'s dump of ``obj`` with its moments on the tenant's clock (exports show
+    times as the tenant reads them, with their offset)."""
+    from marshmallow import fields
+
+    data = schema.dump(obj)
+    for name, field in schema.fields.items():
+        if not isinstance(field, fields.DateTime):
+            continue
+        key = field.attribute or name
+        moment = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+        if moment is not None and name in data:
+            data[name] = as_utc(moment).astimezone(zone).isoformat()
+    return data
+
+
 def export_person(session: Session, hooks: TenantHooks, person: Person) -> dict[str, Any]:
     """Everything held about ``person``: core's record and each enabled plugin's, by key."""
     from core.people.schemas import ConsentSchema, PersonSchema
 
+    zone = tenant_zone(session.get(Tenant, person.tenant_id))
     data: dict[str, Any] = {
-        "person": PersonSchema().dump(shown(person, see_protected=True)),
-        "consents": ConsentSchema(many=True).dump(person.consents),
+        "person": _dump_local(PersonSchema(), shown(person, see_protected=True), zone),
+        "consents": [_dump_local(ConsentSchema(), consent, zone) for consent in person.consents],
     }
     plugins: dict[str, Any] = {}
     for impl in hooks.samverka_person_export.get_hookimpls():

@@ -27,7 +27,7 @@ calling this hook. So ``kept`` is always empty.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +37,8 @@ from core.db import as_utc, utcnow
 from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
+from core.tenants.models import Tenant
+from core.tenants.services import zone as tenant_zone
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
 
@@ -44,8 +46,9 @@ from plugins.vip.services import locks, offers, training
 ANONYMISED = "anonymised"
 
 
-def _moment(value: datetime | None) -> str | None:
-    return as_utc(value).isoformat() if value is not None else None
+def _moment(zone: tzinfo, value: datetime | None) -> str | None:
+    """A stored moment on the tenant's clock, with its offset (as every export shows times)."""
+    return as_utc(value).astimezone(zone).isoformat() if value is not None else None
 
 
 def _day(value: date | None) -> str | None:
@@ -86,7 +89,7 @@ def _trainee(trainee: Trainee) -> dict[str, Any]:
     }
 
 
-def _application(application: Application) -> dict[str, Any]:
+def _application(application: Application, zone: tzinfo) -> dict[str, Any]:
     return {
         "id": application.id,
         "channel": application.channel.value,
@@ -97,25 +100,25 @@ def _application(application: Application) -> dict[str, Any]:
         "contact_phone": application.contact_phone,
         "contact_email": application.contact_email,
         "needs": application.needs,
-        "applied_at": _moment(application.applied_at),
+        "applied_at": _moment(zone, application.applied_at),
         "status": application.status.value,
-        "placed_at": _moment(application.placed_at),
-        "closed_at": _moment(application.closed_at),
+        "placed_at": _moment(zone, application.placed_at),
+        "closed_at": _moment(zone, application.closed_at),
         "closed_reason": application.closed_reason,
         "group": {"id": application.group.id, "name": application.group.name} if application.group else None,
         "offers": [{
             "group": offer.group.name,
-            "offered_at": _moment(offer.offered_at),
-            "expires_at": _moment(offer.expires_at),
+            "offered_at": _moment(zone, offer.offered_at),
+            "expires_at": _moment(zone, offer.expires_at),
             "status": offer.status.value,
-            "answered_at": _moment(offer.answered_at),
+            "answered_at": _moment(zone, offer.answered_at),
             "answered_via_link": offer.answered_via_link,
         } for offer in application.offers],
         "waitlist_moves": [{
             "from_position": move.from_position,
             "to_position": move.to_position,
             "reason": move.reason,
-            "moved_at": _moment(move.moved_at),
+            "moved_at": _moment(zone, move.moved_at),
         } for move in application.moves],
     }
 
@@ -137,13 +140,14 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
     trainees = _trainees(session, person)
     if not applications and outreach is None and not meetings and not trainees:
         return None
+    zone = tenant_zone(session.get(Tenant, person.tenant_id))
     return {
-        "applications": [_application(a) for a in applications],
+        "applications": [_application(a, zone) for a in applications],
         "meetings": [{
             "group": meeting.group.name,
             "number": meeting.number,
             "theme": meeting.theme,
-            "starts_at": _moment(scheduled.starts_at),
+            "starts_at": _moment(zone, scheduled.starts_at),
             "location": scheduled.location,
             "cancelled": scheduled.cancelled,
             "attendance": attendance.status.value if attendance.status else None,
@@ -153,7 +157,7 @@ def export_person(session: Session, person: Person) -> dict[str, Any] | None:
             "informed_on": _day(outreach.informed_on),
             "offered_on": _day(outreach.offered_on),
             "note": outreach.note,
-            "updated_at": _moment(outreach.updated_at),
+            "updated_at": _moment(zone, outreach.updated_at),
         },
         "leader_training": [_trainee(t) for t in trainees],
     }

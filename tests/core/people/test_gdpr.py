@@ -33,6 +33,18 @@ def test_export_as_a_readable_page_and_as_json(admin, make_person):
     assert client.get(f"/api/v1/t/{tenant.slug}/people/{person.id}/export").json["plugins"]["sample"]
 
 
+def test_the_export_shows_times_on_the_tenants_clock(admin, make_person):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    client, tenant = admin
+    person = make_person(tenant, first_name="Maja")
+    data = client.get(f"/api/v1/t/{tenant.slug}/people/{person.id}/export").json
+    created = datetime.fromisoformat(data["person"]["created_at"])
+    assert created.utcoffset() == ZoneInfo(tenant.timezone).utcoffset(created.replace(tzinfo=None))
+    assert created.utcoffset().total_seconds() > 0  # a Nordic clock, not UTC
+
+
 def test_staff_may_not_export_or_erase(client, make_tenant, make_user, make_person):
     tenant = make_tenant()
     person = make_person(tenant)
