@@ -15,6 +15,7 @@ from core.audit import services as audit
 from core.audit.services import Actor, acting_as, current_actor
 from core.auth.models import RoleGrant, User
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import FieldError, get_or_404
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import update_session
 from core.validation import clean_into
@@ -30,7 +31,7 @@ NAME_MAX = 120
 LOCATION_MAX = 300
 
 
-class GroupError(ValueError):
+class GroupError(FieldError):
     """Group or meeting data that cannot be saved; ``errors`` maps a field to its messages.
 
     ``conflict`` is true when the input is well-formed but clashes with what exists (a
@@ -38,8 +39,8 @@ class GroupError(ValueError):
     """
 
     def __init__(self, errors: dict[str, list[str]], *, conflict: bool = False) -> None:
-        super().__init__(" ".join(m for messages in errors.values() for m in messages))
-        self.errors = errors
+        super().__init__(errors)
+        self.args = (" ".join(m for messages in errors.values() for m in messages),)
         self.conflict = conflict
 
 
@@ -54,15 +55,20 @@ def list_groups(*, status: GroupStatus | None = None, audience: str | None = Non
     return stmt.order_by(order, Group.created_at.desc(), Group.id.desc())
 
 
+def _group_loads() -> tuple:
+    return (selectinload(Group.leaders).selectinload(GroupLeader.user),
+            selectinload(Group.meetings).selectinload(Meeting.session)
+            .selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user))
+
+
 def get_group(session: Session, group_id: int) -> Group | None:
     """A group with its leaders and its meetings' sessions (and their leaders), in a fixed number of queries."""
-    return session.scalar(
-        select(Group).where(Group.id == group_id).options(
-            selectinload(Group.leaders).selectinload(GroupLeader.user),
-            selectinload(Group.meetings).selectinload(Meeting.session)
-            .selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
-        )
-    )
+    return session.scalar(select(Group).where(Group.id == group_id).options(*_group_loads()))
+
+
+def group_or_404(session: Session, group_id: int) -> Group:
+    """As :func:`get_group`, or :class:`NotFound`."""
+    return get_or_404(session, Group, group_id, *_group_loads())
 
 
 def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.audit import services as audit
 from core.auth.models import User
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import get_or_404
 from core.jobs.models import OutboxMessage
 from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
@@ -181,16 +182,21 @@ def plan_starts(first_start: datetime, count: int, every_days: int, skip_dates: 
     return starts
 
 
+def _meeting_loads() -> tuple:
+    return (joinedload(Meeting.group).selectinload(Group.leaders).selectinload(GroupLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.attendance).selectinload(Attendance.person))
+
+
 def get_meeting(session: Session, meeting_id: int) -> Meeting | None:
     """A meeting with its group (and leaders), its session, the session's leaders and its
     attendance with the people, in a fixed number of queries."""
-    return session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id).options(
-            joinedload(Meeting.group).selectinload(Group.leaders).selectinload(GroupLeader.user),
-            joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
-            joinedload(Meeting.session).selectinload(ScheduledSession.attendance).selectinload(Attendance.person),
-        )
-    )
+    return session.scalar(select(Meeting).where(Meeting.id == meeting_id).options(*_meeting_loads()))
+
+
+def meeting_or_404(session: Session, meeting_id: int) -> Meeting:
+    """As :func:`get_meeting`, or :class:`NotFound`."""
+    return get_or_404(session, Meeting, meeting_id, *_meeting_loads())
 
 
 def plausible(moment: date) -> bool:
