@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -15,14 +12,13 @@ from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people.models import Person
 from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
 from core.validation import Name, ShortText
-from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.models import GroupStatus
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX, GroupError
+from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
@@ -119,13 +115,6 @@ class VipCompletionSchema(Schema):
 VipGroupPage = page_schema(VipGroupSchema, "VipGroupPage")
 
 
-def _fail(exc: GroupError) -> NoReturn:
-    if exc.conflict:
-        db.session.rollback()
-        abort(409, message=str(exc))
-    abort_invalid(exc.errors)
-
-
 def _groups_out(groups) -> list[dict]:
     info = group_services.summaries(db.session, [group.id for group in groups])
     trained = trained_dates(db.session, {gl.user_id: gl.user for group in groups for gl in group.leaders}.values())
@@ -166,10 +155,7 @@ class Groups(MethodView):
     @api.response(201, VipGroupSchema)
     def post(self, data):
         """Form a group of one of the tenant's audiences with its trained leaders."""
-        try:
-            group = group_services.form_group(db.session, **data)
-        except GroupError as exc:
-            _fail(exc)
+        group = group_services.form_group(db.session, **data)
         db.session.commit()
         return _groups_out([group_services.group_or_404(db.session, group.id)])[0]
 
@@ -190,14 +176,11 @@ class GroupResource(MethodView):
         """Rename, move to another room, change the leaders, or cancel (``status: cancelled``).
         Meetings not yet started follow; a double booking is a 409."""
         group = group_services.group_or_404(db.session, group_id)
-        try:
-            changes = {key: data[key] for key in ("name", "location", "leader_ids") if key in data}
-            if changes:
-                group_services.update_group(db.session, group, **changes)
-            if data.get("status") == "cancelled":
-                group_services.cancel_group(db.session, group)
-        except GroupError as exc:
-            _fail(exc)
+        changes = {key: data[key] for key in ("name", "location", "leader_ids") if key in data}
+        if changes:
+            group_services.update_group(db.session, group, **changes)
+        if data.get("status") == "cancelled":
+            group_services.cancel_group(db.session, group)
         db.session.commit()
         return _groups_out([group_services.group_or_404(db.session, group_id)])[0]
 
@@ -220,10 +203,7 @@ class GroupMeetings(MethodView):
         """Generate the course's meetings as core sessions. 409 when the group has its
         meetings already, or a leader or the room is booked at one of the times."""
         group = group_services.group_or_404(db.session, group_id)
-        try:
-            meeting_services.generate_meetings(db.session, group, **data)
-        except GroupError as exc:
-            _fail(exc)
+        meeting_services.generate_meetings(db.session, group, **data)
         db.session.commit()
         return [_meeting_out(m) for m in group_services.group_or_404(db.session, group_id).meetings]
 
@@ -268,11 +248,8 @@ class MeetingResource(MethodView):
         time has passed or the series would be out of order, 409 when a leader or the room is
         booked then."""
         meeting = meeting_services.meeting_or_404(db.session, meeting_id)
-        try:
-            meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"],
-                                        move_later=data["move_later"])
-        except GroupError as exc:
-            _fail(exc)
+        meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"],
+                                    move_later=data["move_later"])
         db.session.commit()
         return _meeting_out(meeting)
 
@@ -292,10 +269,7 @@ class MeetingAttendance(MethodView):
     def put(self, data, meeting_id):
         """Record attendance for some or all participants (status null clears it)."""
         meeting = meeting_services.meeting_or_404(db.session, meeting_id)
-        try:
-            statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
-            rows = meeting_services.record(db.session, meeting, statuses)
-        except GroupError as exc:
-            _fail(exc)
+        statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
+        rows = meeting_services.record(db.session, meeting, statuses)
         db.session.commit()
         return rows
