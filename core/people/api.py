@@ -10,9 +10,8 @@ from sqlalchemy import select
 from core.auth.guard import has_permission
 from core.auth.permissions import requires
 from core.db import db
-from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people import services
 from core.people.models import Consent
@@ -42,14 +41,6 @@ def _shown(person):
     return services.shown(person, see_protected=has_permission("core.people.protected"))
 
 
-def _person_or_404(person_id: int, *, audited: bool = False):
-    """The person, or 404; ``audited`` records the read (commit before answering)."""
-    person = (services.open_person if audited else services.get_person)(db.session, person_id)
-    if person is None:
-        abort(404, message="no such person in this tenant")
-    return person
-
-
 
 @bp.route("")
 class People(MethodView):
@@ -69,10 +60,7 @@ class People(MethodView):
     @bp.response(201, PersonSchema)
     def post(self, data):
         """Add a person. A national ID is validated for its country, encrypted and never returned."""
-        try:
-            person = services.create_person(db.session, _vault(), data, country=g.tenant.country)
-        except services.PersonError as exc:
-            abort_invalid(exc.errors)
+        person = services.create_person(db.session, _vault(), data, country=g.tenant.country)
         db.session.commit()
         return _shown(person)
 
@@ -95,7 +83,7 @@ class PersonResource(MethodView):
     @bp.response(200, PersonSchema)
     def get(self, person_id):
         """One person (the read is audited)."""
-        person = _person_or_404(person_id, audited=True)
+        person = services.person_or_404(db.session, person_id, audited=True)
         db.session.commit()
         return _shown(person)
 
@@ -104,11 +92,8 @@ class PersonResource(MethodView):
     @bp.response(200, PersonSchema)
     def patch(self, data, person_id):
         """Change some of a person's fields; ``national_id`` (even null) replaces the number."""
-        person = _person_or_404(person_id)
-        try:
-            services.update_person(db.session, _vault(), person, data, country=g.tenant.country)
-        except services.PersonError as exc:
-            abort_invalid(exc.errors)
+        person = services.person_or_404(db.session, person_id)
+        services.update_person(db.session, _vault(), person, data, country=g.tenant.country)
         db.session.commit()
         return _shown(person)
 
@@ -119,7 +104,7 @@ class Consents(MethodView):
     @bp.response(200, ConsentSchema(many=True))
     def get(self, person_id):
         """The person's consents, oldest first, withdrawn ones included (audited)."""
-        person = _person_or_404(person_id, audited=True)
+        person = services.person_or_404(db.session, person_id, audited=True)
         db.session.commit()
         return person.consents
 
@@ -129,11 +114,8 @@ class Consents(MethodView):
     @bp.response(201, ConsentSchema)
     def post(self, data, person_id):
         """Record a consent given by the person, a guardian or a legal representative."""
-        person = _person_or_404(person_id)
-        try:
-            consent = services.add_consent(db.session, person, **data)
-        except services.PersonError as exc:
-            abort_invalid(exc.errors)
+        person = services.person_or_404(db.session, person_id)
+        consent = services.add_consent(db.session, person, **data)
         db.session.commit()
         return consent
 
@@ -145,14 +127,11 @@ class ConsentWithdrawal(MethodView):
     @bp.response(200, ConsentSchema)
     def put(self, data, person_id, consent_id):
         """Withdraw a consent from a date; what it covered stops from then."""
-        person = _person_or_404(person_id)
+        person = services.person_or_404(db.session, person_id)
         consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.person_id == person.id))
         if consent is None:
             abort(404, message="no such consent")
-        try:
-            services.withdraw_consent(db.session, consent, data["withdrawn_on"], g.hooks)
-        except services.PersonError as exc:
-            abort_invalid(exc.errors)
+        services.withdraw_consent(db.session, consent, data["withdrawn_on"], g.hooks)
         db.session.commit()
         return consent
 
@@ -165,7 +144,7 @@ class PersonExport(MethodView):
         "type": "object", "description": "One member per part: `core` and each enabled plugin's key."}}}}})
     def get(self, person_id):
         """Everything held about the person, from core and every enabled plugin (audited)."""
-        data = services.export_person(db.session, g.hooks, _person_or_404(person_id))
+        data = services.export_person(db.session, g.hooks, services.person_or_404(db.session, person_id))
         db.session.commit()
         return data
 
@@ -175,10 +154,10 @@ class PersonErasure(MethodView):
     @requires("core.people.erase")
     @bp.arguments(ErasureSchema)
     @bp.response(200, ErasureResultSchema)
-    @bp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description="The record is under a legal hold.")
+    @conflict_response(bp, "The record is under a legal hold.")
     def post(self, data, person_id):
         """Erase (or anonymise) the person in core and every enabled plugin; 409 under a legal hold."""
-        person = _person_or_404(person_id)
+        person = services.person_or_404(db.session, person_id)
         try:
             reports = services.erase_person(db.session, g.hooks, person, anonymise=data["anonymise"])
         except services.LegalHold:

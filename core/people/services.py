@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.audit import services as audit
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import FieldError, NotFound
 from core.hookspecs import ErasureReport
 from core.idempotency import services as idempotency
 from core.people.models import Consent, ConsentGiver, Person
@@ -29,12 +30,8 @@ PERSON_FIELDS = (
 PROTECTED_FIELDS = ("email", "phone", "address")
 
 
-class PersonError(ValueError):
+class PersonError(FieldError):
     """Invalid person data; ``errors`` maps field name to messages, as the API returns them."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def _context(tenant_id: int) -> bytes:
@@ -157,6 +154,14 @@ def lock_people(session: Session, *person_ids: int) -> dict[int, Person]:
 
 class PersonGone(LookupError):
     """The person was erased or anonymised (by someone else, meanwhile)."""
+
+
+def person_or_404(session: Session, person_id: int, *, audited: bool = False) -> Person:
+    """As :func:`get_person` (or :func:`open_person` when ``audited``), or :class:`NotFound`."""
+    person = (open_person if audited else get_person)(session, person_id)
+    if person is None:
+        raise NotFound("no such person in this tenant")
+    return person
 
 
 def get_person(session: Session, person_id: int) -> Person | None:

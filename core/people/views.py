@@ -29,9 +29,7 @@ def _vault():
 
 def _person_or_404(person_id: int, *, audited: bool = False):
     """The person, or 404; ``audited`` records the read and commits it."""
-    person = (services.open_person if audited else services.get_person)(db.session, person_id)
-    if person is None:
-        abort(404)
+    person = services.person_or_404(db.session, person_id, audited=audited)
     if audited:
         db.session.commit()
     return person

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_babel import get_locale
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core.auth.permissions import requires
 from core.db import db
-from core.web.errors import abort_invalid
+from core.errors import get_or_404
 from core.web.urls import external_url
 from core.web.idempotency import idempotent
 from core.pagination import PageArgsSchema, page_schema, paginate
@@ -29,13 +29,6 @@ from core.sessions.schemas import (
 
 bp = Blueprint("sessions_api", __name__, url_prefix="", description="Sessions, attendance and calendar feeds")
 SessionPage = page_schema(SessionSchema, "SessionPage")
-
-
-def _session_or_404(session_id: int):
-    scheduled = services.get_session(db.session, session_id)
-    if scheduled is None:
-        abort(404, message="no such session in this tenant")
-    return scheduled
 
 
 def _titled(sessions):
@@ -67,10 +60,7 @@ class Sessions(MethodView):
     def post(self, data):
         """Plan a session with leaders (staff user ids) and participants (person ids)."""
         leaders, participants = data.pop("leader_ids"), data.pop("participant_ids")
-        try:
-            scheduled = services.create_session(db.session, data, leader_ids=leaders, participant_ids=participants)
-        except services.SessionError as exc:
-            abort_invalid(exc.errors)
+        scheduled = services.create_session(db.session, data, leader_ids=leaders, participant_ids=participants)
         db.session.commit()
         return _titled([services.get_session(db.session, scheduled.id)])[0]
 
@@ -81,18 +71,15 @@ class SessionResource(MethodView):
     @bp.response(200, SessionSchema)
     def get(self, session_id):
         """One session."""
-        return _titled([_session_or_404(session_id)])[0]
+        return _titled([services.session_or_404(db.session, session_id)])[0]
 
     @requires("core.sessions.write")
     @bp.arguments(SessionPatchSchema)
     @bp.response(200, SessionSchema)
     def patch(self, data, session_id):
         """Move, rename or cancel a session."""
-        scheduled = _session_or_404(session_id)
-        try:
-            services.update_session(db.session, scheduled, data)
-        except services.SessionError as exc:
-            abort_invalid(exc.errors)
+        scheduled = services.session_or_404(db.session, session_id)
+        services.update_session(db.session, scheduled, data)
         db.session.commit()
         return _titled([scheduled])[0]
 
@@ -103,20 +90,17 @@ class AttendanceResource(MethodView):
     @bp.response(200, AttendanceSchema(many=True))
     def get(self, session_id):
         """The participants and their attendance."""
-        return _session_or_404(session_id).attendance
+        return services.session_or_404(db.session, session_id).attendance
 
     @requires("core.sessions.write")
     @bp.arguments(AttendanceInSchema)
     @bp.response(200, AttendanceSchema(many=True))
     def put(self, data, session_id):
         """Record attendance for some or all participants (status null clears it)."""
-        scheduled = _session_or_404(session_id)
-        try:
-            rows = services.record_attendance(
-                db.session, scheduled, {e["person_id"]: e["status"] for e in data["attendance"]}
-            )
-        except services.SessionError as exc:
-            abort_invalid(exc.errors)
+        scheduled = services.session_or_404(db.session, session_id)
+        rows = services.record_attendance(
+            db.session, scheduled, {e["person_id"]: e["status"] for e in data["attendance"]}
+        )
         db.session.commit()
         return rows
 
@@ -135,10 +119,7 @@ class Feeds(MethodView):
     def post(self, data):
         """Create a feed of one of the tenant's programmes (``plugin``, a key of an enabled
         plugin) or of all (null); its URL is shown in this answer only."""
-        try:
-            feed, token = services.create_feed(db.session, **data, enabled=g.enabled_plugins)
-        except services.SessionError as exc:
-            abort_invalid(exc.errors)
+        feed, token = services.create_feed(db.session, **data, enabled=g.enabled_plugins)
         db.session.commit()
         feed.url = external_url("sessions.calendar", token=token)  # shown this once
         return feed
@@ -150,8 +131,6 @@ class FeedResource(MethodView):
     @bp.response(204)
     def delete(self, feed_id):
         """Revoke a feed: its URL stops working at once."""
-        feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.id == feed_id))
-        if feed is None:
-            abort(404, message="no such feed")
+        feed = get_or_404(db.session, CalendarFeed, feed_id, what="feed")
         services.revoke_feed(db.session, feed)
         db.session.commit()

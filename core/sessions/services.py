@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.auth.models import RoleGrant
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import FieldError, get_or_404
 from core.people.models import Person
 from core.sessions.models import Attendance, AttendanceStatus, CalendarFeed, ScheduledSession, SessionLeader
 from core.tenants.models import Tenant
@@ -24,13 +25,12 @@ FEED_HISTORY = timedelta(days=90)
 IN_ADVANCE = (AttendanceStatus.cancelled, AttendanceStatus.absent_with_notice)
 
 
-class SessionError(ValueError):
+class SessionError(FieldError):
     """Invalid session data; ``errors`` maps field name to messages. ``not_started`` marks
     attendance refused because the session has not begun."""
 
     def __init__(self, errors: dict[str, list[str]], *, not_started: bool = False) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__(errors)
         self.not_started = not_started
 
 
@@ -87,14 +87,20 @@ def list_sessions(plugin: str | None = None, starts_from: datetime | None = None
     return stmt.order_by(ScheduledSession.starts_at, ScheduledSession.id)
 
 
+def _session_loads() -> tuple:
+    return (selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
+            selectinload(ScheduledSession.attendance).selectinload(Attendance.person))
+
+
 def get_session(session: Session, session_id: int) -> ScheduledSession | None:
     """A session with its leaders and its attendance (and the people), in three queries."""
-    return session.scalar(
-        select(ScheduledSession).where(ScheduledSession.id == session_id).options(
-            selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
-            selectinload(ScheduledSession.attendance).selectinload(Attendance.person),
-        )
-    )
+    return session.scalar(select(ScheduledSession).where(ScheduledSession.id == session_id)
+                          .options(*_session_loads()))
+
+
+def session_or_404(session: Session, session_id: int) -> ScheduledSession:
+    """As :func:`get_session`, or :class:`NotFound`."""
+    return get_or_404(session, ScheduledSession, session_id, *_session_loads(), what="session")
 
 
 def record_attendance(session: Session, scheduled: ScheduledSession,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.auth.permissions import public, requires
 from core.db import db
+from core.errors import get_or_404
 from core.pagination import paginate, requested_page
 from core.sessions import services
 from core.sessions.models import AttendanceStatus, CalendarFeed
@@ -30,9 +31,7 @@ def index():
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @requires("core.sessions.read")
 def detail(session_id: int):
-    scheduled = services.get_session(db.session, session_id)
-    if scheduled is None:
-        abort(404)
+    scheduled = services.session_or_404(db.session, session_id)
     errors: dict = {}
     typed = {row.person_id: row.status.value if row.status else "" for row in scheduled.attendance}
     if request.method == "POST":
@@ -90,9 +89,7 @@ def feeds():
 @bp.post("/admin/calendar-feeds/<int:feed_id>/revoke")
 @requires("core.sessions.write")
 def revoke(feed_id: int):
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.id == feed_id))
-    if feed is None:
-        abort(404)
+    feed = get_or_404(db.session, CalendarFeed, feed_id, what="feed")
     services.revoke_feed(db.session, feed)
     db.session.commit()
     flash(_("The feed is revoked; its address no longer works."), "success")

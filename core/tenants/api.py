@@ -12,8 +12,7 @@ from core.db import db
 from core.tenants import services
 from core.tenants.models import TenantPlugin
 from core.tenants.schemas import PluginChangeSchema, PluginStateSchema, TenantSchema
-from core.web.errors import PROBLEM_JSON
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 
 bp = Blueprint("tenants_api", __name__, description="The tenant and its plugins")
 
@@ -62,7 +61,7 @@ class PluginResource(MethodView):
     @requires("core.tenant.admin")
     @bp.arguments(PluginChangeSchema)
     @bp.response(200, PluginStateSchema)
-    @bp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description="The plugin refused to be turned on for this tenant.")
+    @conflict_response(bp, "The plugin refused to be turned on for this tenant.")
     def put(self, change: dict, key: str):
         """Turn a plugin on (with settings) or off for this tenant."""
         registry = current_app.extensions["samverka"].registry

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from core.db import db
+from core.errors import Conflict, FieldError, NotFound
 from core.web.strings import N_
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ OTHER = (N_("The request could not be handled"), N_("Go back and try again."))
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(FieldError, _handle_field_error)
+    app.register_error_handler(Conflict, _handle_conflict)
+    app.register_error_handler(NotFound, _handle_not_found)
     app.register_error_handler(Exception, _handle_unexpected)
 
 
@@ -56,10 +60,30 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any):
 
 def abort_invalid(errors: dict) -> NoReturn:
     """Roll back and answer 422 with ``errors`` (field -> messages), as webargs does."""
-    from flask_smorest import abort
+    raise FieldError(errors)
 
+
+def _handle_field_error(exc: FieldError):
+    """422 with the field map; a page that can show the form again catches the error itself."""
     db.session.rollback()
-    abort(422, errors={"json": errors})
+    if not wants_json():
+        return _error_page(422)
+    return problem(422, "Unprocessable Entity", "The request has invalid fields; see errors.", errors=exc.errors)
+
+
+def _handle_conflict(exc: Conflict):
+    db.session.rollback()
+    if not wants_json():
+        return _error_page(409)
+    return problem(409, "Conflict", str(exc) or None)
+
+
+def _handle_not_found(exc: NotFound):
+    # No rollback, as for abort(404): a failed lookup changed nothing and left the transaction
+    # usable; whatever is uncommitted ends with the request's session.
+    if not wants_json():
+        return _error_page(404)
+    return problem(404, "Not Found", str(exc) or None)
 
 
 def _field_errors(exc: HTTPException) -> dict | None:

@@ -123,3 +123,8 @@ class SamverkaApi(Api):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
+
+
+def conflict_response(blp, description: str):
+    """Document that an operation may answer 409 (a :class:`core.errors.Conflict`) and why."""
+    return blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description)

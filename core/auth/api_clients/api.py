@@ -7,13 +7,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from core.auth.api_clients import services
+from core.auth.api_clients.models import ApiClient
 from core.auth.api_clients.schemas import ApiClientInSchema, ApiClientSchema, ApiClientSecretSchema
 from core.auth.guard import current_user
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
-from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.openapi import SESSION_ONLY, ProblemSchema
+from core.errors import get_or_404
+from core.web.openapi import SESSION_ONLY, conflict_response
 from core.web.urls import external_url
 
 bp = Blueprint("api_clients_api", __name__, url_prefix="/api-clients",
@@ -32,13 +33,6 @@ def _signed_in_users_only():
 
 def _grantable() -> frozenset[str]:
     return services.grantable_scopes(current_app.extensions["samverka"].roles.permissions, g.permissions)
-
-
-def _client_or_404(client_pk: int):
-    client = services.get_client(db.session, client_pk)
-    if client is None:
-        abort(404, message="no such API client in this tenant")
-    return client
 
 
 class _WithSecret:
@@ -72,11 +66,8 @@ class ApiClients(MethodView):
     def post(self, data):
         """Create a client with some of the caller's permissions as scopes. The answer holds
         the secret; it is never shown again."""
-        try:
-            client, secret = services.create_client(db.session, name=data["name"], scopes=data["scopes"],
-                                                    grantable=_grantable(), created_by_id=current_user().id)
-        except services.ApiClientError as exc:
-            abort_invalid(exc.errors)
+        client, secret = services.create_client(db.session, name=data["name"], scopes=data["scopes"],
+                                                grantable=_grantable(), created_by_id=current_user().id)
         db.session.commit()
         return _with_secret(client, secret), 201, NO_STORE
 
@@ -87,18 +78,18 @@ class ApiClientResource(MethodView):
     @bp.response(200, ApiClientSchema)
     def get(self, client_pk):
         """One API client (never its secret)."""
-        return _client_or_404(client_pk)
+        return get_or_404(db.session, ApiClient, client_pk, what="API client")
 
 
 @bp.route("/<int:client_pk>/secret")
 class ApiClientSecret(MethodView):
     @requires("core.tenant.admin")
     @bp.response(200, ApiClientSecretSchema)
-    @bp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description="The client is revoked.")
+    @conflict_response(bp, "The client is revoked.")
     def put(self, client_pk):
         """Rotate the secret: the answer holds the new one; the old secret and every token
         issued with it stop working at once."""
-        client = _client_or_404(client_pk)
+        client = get_or_404(db.session, ApiClient, client_pk, what="API client")
         try:
             secret = services.rotate_secret(db.session, client)
         except services.ApiClientError:
@@ -114,7 +105,7 @@ class ApiClientRevocation(MethodView):
     @bp.response(200, ApiClientSchema)
     def put(self, client_pk):
         """Revoke the client for good: its tokens stop working at once. Revoking again changes nothing."""
-        client = _client_or_404(client_pk)
+        client = get_or_404(db.session, ApiClient, client_pk, what="API client")
         services.revoke_client(db.session, client)
         db.session.commit()
         return client

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.audit import services as audit
 from core.auth.api_clients.models import ApiClient, ApiToken
 from core.db import as_utc, utcnow
+from core.errors import FieldError
 from core.validation import clean_into
 from core.web.strings import N_
 
@@ -28,12 +29,8 @@ TOKEN_PATTERN = re.compile(r"^([1-9][0-9]{0,9})\.([A-Za-z0-9_-]{43})$", re.ASCII
 CLIENT_ID_PATTERN = re.compile(r"^[a-z0-9]{1,64}$", re.ASCII)
 
 
-class ApiClientError(ValueError):
+class ApiClientError(FieldError):
     """A client could not be created or changed; ``errors`` maps fields to English msgids."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

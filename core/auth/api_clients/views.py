@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.auth.api_clients import services
+from core.auth.api_clients.models import ApiClient
 from core.auth.guard import current_user
 from core.auth.permissions import requires
 from core.db import db
+from core.errors import get_or_404
 from core.pagination import paginate, requested_page
 from core.web.i18n import programme
 from core.web.urls import external_url
@@ -40,13 +42,6 @@ def scope_groups(keys) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _minutes() -> int:
     return max(1, _state().settings.api_token_minutes)
-
-
-def _client_or_404(client_pk: int):
-    client = services.get_client(db.session, client_pk)
-    if client is None:
-        abort(404)
-    return client
 
 
 def _secret_page(client, secret: str, *, rotated: bool):
@@ -87,7 +82,7 @@ def new():
 @bp.post("/<int:client_pk>/rotate")
 @requires("core.tenant.admin")
 def rotate(client_pk: int):
-    client = _client_or_404(client_pk)
+    client = get_or_404(db.session, ApiClient, client_pk, what="API client")
     try:
         secret = services.rotate_secret(db.session, client)
     except services.ApiClientError:
@@ -101,7 +96,7 @@ def rotate(client_pk: int):
 @bp.post("/<int:client_pk>/revoke")
 @requires("core.tenant.admin")
 def revoke(client_pk: int):
-    client = _client_or_404(client_pk)
+    client = get_or_404(db.session, ApiClient, client_pk, what="API client")
     services.revoke_client(db.session, client)
     db.session.commit()
     flash(_("%(name)s is revoked; its tokens no longer work.", name=client.name), "success")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from core.auth.guard import has_permission
@@ -12,9 +11,9 @@ from core.auth.permissions import requires
 from core.db import MAX_ID, db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people import services as people
-from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia, OfferStatus
 from plugins.vip.services import applications as services
@@ -146,18 +145,11 @@ def _detail(application, person=None) -> dict:
     return data
 
 
-def _application_or_404(application_id: int):
-    application = services.get_application(db.session, application_id)
-    if application is None or application.person.anonymised_at is not None:
-        abort(404, message="no such application in this tenant")
-    return application
-
-
 def _conflict(application_id: int, exc: Exception):
     """409 for an application that changed meanwhile; 404 when it is gone altogether."""
     db.session.rollback()
-    _application_or_404(application_id)
-    abort(409, message=str(exc))
+    services.application_or_404(db.session, application_id)
+    raise exc
 
 
 @api.route("/applications")
@@ -193,12 +185,8 @@ class VipApplications(MethodView):
             if person is None:
                 abort_invalid({"person_id": ["No such person in this organisation."]})
         channel = data.pop("channel")
-        try:
-            application = services.submit_application(db.session, _vault(), data, channel=channel,
-                                                      country=g.tenant.country, person=person)
-        except services.ApplicationError as exc:
-            db.session.rollback()
-            abort_invalid(exc.errors)
+        application = services.submit_application(db.session, _vault(), data, channel=channel,
+                                                  country=g.tenant.country, person=person)
         body = _detail(services.get_application(db.session, application.id))
         db.session.commit()
         return body
@@ -210,7 +198,7 @@ class VipApplicationResource(MethodView):
     @api.response(200, VipApplicationDetailSchema)
     def get(self, application_id):
         """One application with its applicant (the read of the person is audited)."""
-        application = _application_or_404(application_id)
+        application = services.application_or_404(db.session, application_id)
         person = people.open_person(db.session, application.person_id)
         db.session.commit()
         return _detail(application, person)
@@ -221,15 +209,12 @@ class VipApplicationWithdrawal(MethodView):
     @requires("vip.applications")
     @api.arguments(VipWithdrawalSchema)
     @api.response(200, VipApplicationDetailSchema)
-    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                      description="The application has already ended.")
+    @conflict_response(api, "The application has already ended.")
     def post(self, data, application_id):
         """Withdraw the application (the applicant took it back); open offers are withdrawn."""
-        application = _application_or_404(application_id)
+        application = services.application_or_404(db.session, application_id)
         try:
             services.withdraw(db.session, application, data["reason"])
-        except services.ApplicationError as exc:
-            abort_invalid(exc.errors)
         except services.ApplicationConflict as exc:
             _conflict(application_id, exc)
         body = _detail(application)
@@ -247,7 +232,7 @@ class VipApplicationDuplicates(MethodView):
         The same national ID, or the same name with the same phone, email (the applicant's or
         their contact's) or birth year. Nothing is merged without a merge request.
         """
-        application = _application_or_404(application_id)
+        application = services.application_or_404(db.session, application_id)
         found = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
         return [{"person": _applicant(d.person), "reasons": list(d.reasons),
                  "application_ids": [a.id for a in d.applications]} for d in found]
@@ -258,8 +243,7 @@ class VipApplicationMerge(MethodView):
     @requires("vip.applications")
     @api.arguments(VipMergeSchema)
     @api.response(200, VipApplicationDetailSchema)
-    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                      description="The application or the person changed meanwhile (merged, withdrawn, erased).")
+    @conflict_response(api, "The application or the person changed meanwhile (merged, withdrawn, erased).")
     def post(self, data, application_id):
         """Merge the applicant into a registered person (staff checked it is the same person).
 
@@ -267,14 +251,12 @@ class VipApplicationMerge(MethodView):
         person record the application made is erased when it holds nothing else (and is under
         no legal hold); an application in line twice for one group is closed as merged.
         """
-        application = _application_or_404(application_id)
+        application = services.application_or_404(db.session, application_id)
         person = people.get_person(db.session, data["person_id"])
         if person is None:
             abort_invalid({"person_id": ["No such person in this organisation."]})
         try:
             services.merge(db.session, application, person, hooks=g.hooks)
-        except services.ApplicationError as exc:
-            abort_invalid(exc.errors)
         except services.ApplicationConflict as exc:
             _conflict(application_id, exc)
         db.session.flush()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -15,14 +12,13 @@ from core.pagination import PageArgsSchema, page_schema, paginate
 from core.people.models import Person
 from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
 from core.validation import Name, ShortText
-from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.models import GroupStatus
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX, GroupError
+from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
@@ -119,31 +115,6 @@ class VipCompletionSchema(Schema):
 VipGroupPage = page_schema(VipGroupSchema, "VipGroupPage")
 
 
-def conflict(description: str):
-    return api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description)
-
-
-def _fail(exc: GroupError) -> NoReturn:
-    if exc.conflict:
-        db.session.rollback()
-        abort(409, message=str(exc))
-    abort_invalid(exc.errors)
-
-
-def _group_or_404(group_id: int):
-    group = group_services.get_group(db.session, group_id)
-    if group is None:
-        abort(404, message="no such group in this tenant")
-    return group
-
-
-def _meeting_or_404(meeting_id: int):
-    meeting = meeting_services.get_meeting(db.session, meeting_id)
-    if meeting is None:
-        abort(404, message="no such meeting in this tenant")
-    return meeting
-
-
 def _groups_out(groups) -> list[dict]:
     info = group_services.summaries(db.session, [group.id for group in groups])
     trained = trained_dates(db.session, {gl.user_id: gl.user for group in groups for gl in group.leaders}.values())
@@ -184,12 +155,9 @@ class Groups(MethodView):
     @api.response(201, VipGroupSchema)
     def post(self, data):
         """Form a group of one of the tenant's audiences with its trained leaders."""
-        try:
-            group = group_services.form_group(db.session, **data)
-        except GroupError as exc:
-            _fail(exc)
+        group = group_services.form_group(db.session, **data)
         db.session.commit()
-        return _groups_out([_group_or_404(group.id)])[0]
+        return _groups_out([group_services.group_or_404(db.session, group.id)])[0]
 
 
 @api.route("/groups/<int:group_id>")
@@ -198,26 +166,23 @@ class GroupResource(MethodView):
     @api.response(200, VipGroupSchema)
     def get(self, group_id):
         """One group, its leaders (with when they were trained) and its places."""
-        return _groups_out([_group_or_404(group_id)])[0]
+        return _groups_out([group_services.group_or_404(db.session, group_id)])[0]
 
     @requires("vip.groups")
     @api.arguments(VipGroupPatchSchema)
     @api.response(200, VipGroupSchema)
-    @conflict("The group is cancelled or finished, or a new leader or room is booked at a coming meeting.")
+    @conflict_response(api, "The group is cancelled or finished, or a new leader or room is booked at a coming meeting.")
     def patch(self, data, group_id):
         """Rename, move to another room, change the leaders, or cancel (``status: cancelled``).
         Meetings not yet started follow; a double booking is a 409."""
-        group = _group_or_404(group_id)
-        try:
-            changes = {key: data[key] for key in ("name", "location", "leader_ids") if key in data}
-            if changes:
-                group_services.update_group(db.session, group, **changes)
-            if data.get("status") == "cancelled":
-                group_services.cancel_group(db.session, group)
-        except GroupError as exc:
-            _fail(exc)
+        group = group_services.group_or_404(db.session, group_id)
+        changes = {key: data[key] for key in ("name", "location", "leader_ids") if key in data}
+        if changes:
+            group_services.update_group(db.session, group, **changes)
+        if data.get("status") == "cancelled":
+            group_services.cancel_group(db.session, group)
         db.session.commit()
-        return _groups_out([_group_or_404(group_id)])[0]
+        return _groups_out([group_services.group_or_404(db.session, group_id)])[0]
 
 
 @api.route("/groups/<int:group_id>/meetings")
@@ -226,24 +191,21 @@ class GroupMeetings(MethodView):
     @api.response(200, VipMeetingSchema(many=True))
     def get(self, group_id):
         """The group's meetings in order, each with its theme."""
-        return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
+        return [_meeting_out(m) for m in group_services.group_or_404(db.session, group_id).meetings]
 
     @requires("vip.groups")
     @idempotent
     @api.arguments(VipMeetingsInSchema)
     @api.response(201, VipMeetingSchema(many=True))
-    @conflict("The group has its meetings already, is cancelled or finished, or a leader or the room is "
+    @conflict_response(api, "The group has its meetings already, is cancelled or finished, or a leader or the room is "
               "booked at one of the times (``detail`` names each clash).")
     def post(self, data, group_id):
         """Generate the course's meetings as core sessions. 409 when the group has its
         meetings already, or a leader or the room is booked at one of the times."""
-        group = _group_or_404(group_id)
-        try:
-            meeting_services.generate_meetings(db.session, group, **data)
-        except GroupError as exc:
-            _fail(exc)
+        group = group_services.group_or_404(db.session, group_id)
+        meeting_services.generate_meetings(db.session, group, **data)
         db.session.commit()
-        return [_meeting_out(m) for m in _group_or_404(group_id).meetings]
+        return [_meeting_out(m) for m in group_services.group_or_404(db.session, group_id).meetings]
 
 
 @api.route("/groups/<int:group_id>/completion")
@@ -252,7 +214,7 @@ class GroupCompletion(MethodView):
     @api.response(200, VipCompletionSchema)
     def get(self, group_id):
         """Each participant's meetings attended and whether that completes the course."""
-        group = _group_or_404(group_id)
+        group = group_services.group_or_404(db.session, group_id)
         done = group_services.completion(db.session, group)
         names = {a.person_id: a.person.display_name for a in group_services.participants(db.session, group)}
         missing = [pid for pid in done if pid not in names]
@@ -274,23 +236,20 @@ class MeetingResource(MethodView):
     @api.response(200, VipMeetingSchema)
     def get(self, meeting_id):
         """One meeting."""
-        return _meeting_out(_meeting_or_404(meeting_id))
+        return _meeting_out(meeting_services.meeting_or_404(db.session, meeting_id))
 
     @requires("vip.groups")
     @api.arguments(VipMeetingPatchSchema)
     @api.response(200, VipMeetingSchema)
-    @conflict("The meeting or its group is cancelled, or a leader or the room is booked at a new time.")
+    @conflict_response(api, "The meeting or its group is cancelled, or a leader or the room is booked at a new time.")
     def patch(self, data, meeting_id):
         """Move a meeting (it keeps its length), and to another place when ``location`` is
         given; with ``move_later`` the later meetings move by the same amount. 422 when the
         time has passed or the series would be out of order, 409 when a leader or the room is
         booked then."""
-        meeting = _meeting_or_404(meeting_id)
-        try:
-            meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"],
-                                        move_later=data["move_later"])
-        except GroupError as exc:
-            _fail(exc)
+        meeting = meeting_services.meeting_or_404(db.session, meeting_id)
+        meeting_services.reschedule(db.session, meeting, data["starts_at"], location=data["location"],
+                                    move_later=data["move_later"])
         db.session.commit()
         return _meeting_out(meeting)
 
@@ -301,19 +260,16 @@ class MeetingAttendance(MethodView):
     @api.response(200, AttendanceSchema(many=True))
     def get(self, meeting_id):
         """The meeting's participants and their attendance."""
-        return _meeting_or_404(meeting_id).session.attendance
+        return meeting_services.meeting_or_404(db.session, meeting_id).session.attendance
 
     @requires("vip.attendance")
     @api.arguments(AttendanceInSchema)
     @api.response(200, AttendanceSchema(many=True))
-    @conflict("The meeting is cancelled.")
+    @conflict_response(api, "The meeting is cancelled.")
     def put(self, data, meeting_id):
         """Record attendance for some or all participants (status null clears it)."""
-        meeting = _meeting_or_404(meeting_id)
-        try:
-            statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
-            rows = meeting_services.record(db.session, meeting, statuses)
-        except GroupError as exc:
-            _fail(exc)
+        meeting = meeting_services.meeting_or_404(db.session, meeting_id)
+        statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
+        rows = meeting_services.record(db.session, meeting, statuses)
         db.session.commit()
         return rows

@@ -17,7 +17,7 @@ from core.pagination import PageArgsSchema, page_schema
 from core.validation import FreeText, Name, ShortText
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import ProblemSchema, conflict_response
 from plugins.vip.api import api
 from plugins.vip.services import outreach as services
 
@@ -138,13 +138,6 @@ def _vault():
     return current_app.extensions["samverka"].vault
 
 
-def _row_or_404(outreach_id: int):
-    row = services.get(db.session, outreach_id)
-    if row is None:
-        abort(404, message="no such outreach record in this tenant")
-    return row
-
-
 @api.route("/outreach")
 class OutreachList(MethodView):
     @requires("vip.outreach")
@@ -160,15 +153,12 @@ class OutreachList(MethodView):
     @api.arguments(OutreachInSchema)
     @api.response(201, OutreachSchema)
     @api.alt_response(200, schema=OutreachSchema, description="The person had a row already; it was updated.")
-    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                      description="The same person was recorded at the same moment.")
+    @conflict_response(api, "The same person was recorded at the same moment.")
     def post(self, data):
         """Record outreach for one person, registered or new (matched by national ID or name
         and birth date before anyone is created)."""
         try:
             done = services.record(db.session, _vault(), data, country=g.tenant.country)
-        except services.OutreachError as exc:
-            abort_invalid(exc.errors)
         except IntegrityError:
             db.session.rollback()
             abort(409, message="the same person was recorded at the same moment; try again")
@@ -194,8 +184,7 @@ class OutreachImport(MethodView):
     @api.alt_response(200, schema=OutreachImportResultSchema, description="Imported; every row updated an existing one.")
     @api.alt_response(422, schema=OutreachImportProblemSchema, content_type=PROBLEM_JSON,
                       description="Nothing was imported; `errors.rows` lists every problem of the file.")
-    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                      description="The same records were changed at the same moment; nothing was imported.")
+    @conflict_response(api, "The same records were changed at the same moment; nothing was imported.")
     def post(self):
         """Import a CSV file of outreach: every row or none. Any problem anywhere in the file
         leaves everything as it was and answers 422 with every problem, by row."""
@@ -231,7 +220,7 @@ class OutreachResource(MethodView):
     @api.response(200, OutreachSchema)
     def get(self, outreach_id):
         """One user's outreach record (the read is audited)."""
-        row = _row_or_404(outreach_id)
+        row = services.outreach_or_404(db.session, outreach_id)
         audit.record(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
         db.session.commit()
         return row
@@ -241,10 +230,7 @@ class OutreachResource(MethodView):
     @api.response(200, OutreachSchema)
     def patch(self, data, outreach_id):
         """Change some fields of a record; null clears one."""
-        row = _row_or_404(outreach_id)
-        try:
-            services.update(db.session, row, data)
-        except services.OutreachError as exc:
-            abort_invalid(exc.errors)
+        row = services.outreach_or_404(db.session, outreach_id)
+        services.update(db.session, row, data)
         db.session.commit()
         return row

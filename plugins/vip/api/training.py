@@ -11,9 +11,8 @@ from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.validation import Name, ShortText
-from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.services import training as services
 
@@ -97,10 +96,7 @@ def _training_tenant() -> None:
 
 def _course_or_404(course_id: int):
     _training_tenant()
-    course = services.get_course(db.session, course_id)
-    if course is None:
-        abort(404, message="no such course in this tenant")
-    return course
+    return services.course_or_404(db.session, course_id)
 
 
 @api.route("/training/courses")
@@ -120,10 +116,7 @@ class LeaderCourses(MethodView):
     def post(self, data):
         """Add a leader course."""
         _training_tenant()
-        try:
-            course = services.create_course(db.session, data)
-        except services.TrainingError as exc:
-            abort_invalid(exc.errors)
+        course = services.create_course(db.session, data)
         db.session.commit()
         return services.get_course(db.session, course.id)
 
@@ -142,10 +135,7 @@ class LeaderCourseResource(MethodView):
     def patch(self, data, course_id):
         """Change a course; a start after a recorded completion is refused."""
         course = _course_or_404(course_id)
-        try:
-            services.update_course(db.session, course, data)
-        except services.TrainingError as exc:
-            abort_invalid(exc.errors)
+        services.update_course(db.session, course, data)
         db.session.commit()
         return services.get_course(db.session, course_id)
 
@@ -156,16 +146,13 @@ class LeaderCourseTrainees(MethodView):
     @idempotent
     @api.arguments(TraineeInSchema)
     @api.response(201, TraineeSchema)
-    @api.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                      description="The same email was added to the course at the same moment.")
+    @conflict_response(api, "The same email was added to the course at the same moment.")
     def post(self, data, course_id):
         """Put a trainee, from any municipality, on the course."""
         course = _course_or_404(course_id)
         try:
             trainee = services.add_trainee(db.session, course, data)
             db.session.commit()
-        except services.TrainingError as exc:
-            abort_invalid(exc.errors)
         except IntegrityError:
             db.session.rollback()
             abort(409, message="someone with this email is already on the course")
@@ -184,13 +171,10 @@ class TraineeCompletion(MethodView):
         trainee = services.get_trainee(db.session, course, trainee_id)
         if trainee is None:
             abort(404, message="no such trainee on this course")
-        try:
-            if data["completed_on"] is None:
-                services.undo_completion(db.session, trainee)
-            else:
-                services.complete(db.session, trainee, data["completed_on"])
-        except services.TrainingError as exc:
-            abort_invalid(exc.errors)
+        if data["completed_on"] is None:
+            services.undo_completion(db.session, trainee)
+        else:
+            services.complete(db.session, trainee, data["completed_on"])
         db.session.commit()
         return trainee
 

@@ -11,12 +11,13 @@ from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
 from core.db import db, utcnow
+from core.errors import get_or_404
 from core.pagination import Page, PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
 from core.validation import FreeText
-from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema
+from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistMove
 from plugins.vip.services import offers, waitlist
@@ -96,7 +97,6 @@ class VipParticipantSchema(Schema):
 
 WaitlistPage = page_schema(VipWaitlistEntrySchema, "VipWaitlistPage")
 MovePage = page_schema(VipMoveSchema, "VipWaitlistMovePage")
-CONFLICT = dict(schema=ProblemSchema, content_type=PROBLEM_JSON)
 
 
 def _audience_or_404(audience: str) -> str:
@@ -118,18 +118,6 @@ def _group(group_id: int, *, field: str = "group_id") -> Group:
     if group is None:
         abort_invalid({field: ["No such group in this tenant."]})
     return group
-
-
-def _offer_or_404(offer_id: int) -> Offer:
-    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id))
-    if offer is None:
-        abort(404, message="no such offer in this tenant")
-    return offer
-
-
-def _conflict(exc: offers.OfferConflict):
-    db.session.rollback()
-    abort(409, message=str(exc))
 
 
 @api.route("/waitlists/<audience>")
@@ -178,10 +166,7 @@ class WaitlistMoves(MethodView):
         application = _application(data["application_id"])
         if application.audience != audience:
             abort_invalid({"application_id": ["The application is on another waitlist."]})
-        try:
-            entry = waitlist.move(db.session, application, data["to_position"], data["reason"], g.get("user"))
-        except waitlist.WaitlistError as exc:
-            abort_invalid(exc.errors)
+        entry = waitlist.move(db.session, application, data["to_position"], data["reason"], g.get("user"))
         db.session.commit()
         return entry
 
@@ -192,7 +177,7 @@ class Offers(MethodView):
     @idempotent
     @api.arguments(VipOfferInSchema)
     @api.response(201, VipOfferSchema)
-    @api.alt_response(409, **CONFLICT, description="The group is full or closed, or the applicant is not waiting.")
+    @conflict_response(api, "The group is full or closed, or the applicant is not waiting.")
     def post(self, data):
         """Offer an applicant a place in a group and email them (or their contact) the answer link.
 
@@ -200,13 +185,8 @@ class Offers(MethodView):
         given; the offer is then logged like a move."""
         application = _application(data["application_id"])
         group = _group(data["group_id"])
-        try:
-            offer = offers.make_offer(db.session, application, group, now=utcnow(),
-                                      out_of_turn_reason=data["out_of_turn_reason"], by_user=g.get("user"))
-        except (offers.OfferError, waitlist.WaitlistError) as exc:
-            abort_invalid(exc.errors)
-        except offers.OfferConflict as exc:
-            _conflict(exc)
+        offer = offers.make_offer(db.session, application, group, now=utcnow(),
+                                  out_of_turn_reason=data["out_of_turn_reason"], by_user=g.get("user"))
         db.session.commit()
         return offer
 
@@ -217,7 +197,7 @@ class OfferResource(MethodView):
     @api.response(200, VipOfferSchema)
     def get(self, offer_id):
         """One offer and its answer."""
-        return _offer_or_404(offer_id)
+        return get_or_404(db.session, Offer, offer_id)
 
 
 @api.route("/offers/<int:offer_id>/answer")
@@ -225,19 +205,13 @@ class OfferAnswer(MethodView):
     @requires("vip.applications")
     @api.arguments(VipAnswerInSchema)
     @api.response(200, VipOfferSchema)
-    @api.alt_response(409, **CONFLICT,
-                      description="The offer was answered before or has expired, or the group is full.")
+    @conflict_response(api, "The offer was answered before or has expired, or the group is full.")
     def put(self, data, offer_id):
         """Record the applicant's answer on their word (a phone call): yes gives the place, no
         passes it to the next in line. An offer is answered once."""
-        offer = _offer_or_404(offer_id)
-        try:
-            offers.answer(db.session, offer, data["accept"], by_user=g.get("user"), keep_in_line=data["keep_in_line"],
-                          now=utcnow())
-        except offers.OfferError as exc:
-            abort_invalid(exc.errors)
-        except offers.OfferConflict as exc:
-            _conflict(exc)
+        offer = get_or_404(db.session, Offer, offer_id)
+        offers.answer(db.session, offer, data["accept"], by_user=g.get("user"), keep_in_line=data["keep_in_line"],
+                      now=utcnow())
         db.session.commit()
         return offer
 
@@ -248,22 +222,16 @@ class GroupParticipants(MethodView):
     @idempotent
     @api.arguments(VipParticipantInSchema)
     @api.response(201, VipParticipantSchema)
-    @api.alt_response(409, **CONFLICT, description="The group is full (never overbooked) or closed, "
-                                                   "or the applicant is not on the waitlist.")
+    @conflict_response(api, "The group is full (never overbooked) or closed, "
+                            "or the applicant is not on the waitlist.")
     def post(self, data, group_id):
         """Give an applicant from the waitlist a place in the group directly (staff decide)."""
-        group = db.session.scalar(select(Group).where(Group.id == group_id))
-        if group is None:
-            abort(404, message="no such group in this tenant")
+        group = get_or_404(db.session, Group, group_id)
         application = _application(data["application_id"])
         try:
             offers.place(db.session, application, group, now=utcnow(), by_user=g.get("user"))
         except offers.GroupFull:
             db.session.rollback()
-            abort(409, message="the group is full")
-        except offers.OfferError as exc:
-            abort_invalid(exc.errors)
-        except offers.OfferConflict as exc:
-            _conflict(exc)
+            abort(409, message="the group is full")  # the documented detail, not the page's wording
         db.session.commit()
         return application

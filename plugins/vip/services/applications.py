@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
 from core.db import MAX_ID, current_tenant_id, utcnow
+from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.people import services as people
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.vault import Vault
@@ -72,15 +73,14 @@ CLOSED_REASONS = {
 CONSENT_PURPOSE = N_("We save your name and how we can reach you. We only use it to give you a place in VIP.")
 
 
-class ApplicationError(ValueError):
+class ApplicationError(FieldError):
     """Invalid application data; ``errors`` maps field name to messages, as the API returns them."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
-        self.errors = {k: [str(m) for m in v] for k, v in errors.items()}
+        super().__init__({k: [str(m) for m in v] for k, v in errors.items()})
 
 
-class ApplicationConflict(Exception):
+class ApplicationConflict(Conflict):
     """The application is in a state that does not allow this (already withdrawn, say)."""
 
 
@@ -513,6 +513,16 @@ def applications_query(*, audience: str | None = None, status: ApplicationStatus
     if channel is not None:
         stmt = stmt.where(Application.channel == channel)
     return stmt
+
+
+def application_or_404(session: Session, application_id: int) -> Application:
+    """One application of the current tenant with its offers, or :class:`NotFound`, also when its
+    applicant was anonymised (what is left is statistics, not an application to act on)."""
+    application = get_or_404(session, Application, application_id,
+                             selectinload(Application.offers), selectinload(Application.person))
+    if application.person.anonymised_at is not None:
+        raise NotFound("no such application in this tenant")
+    return application
 
 
 def get_application(session: Session, application_id: int) -> Application | None:

@@ -15,6 +15,7 @@ from core.audit import services as audit
 from core.audit.services import Actor, acting_as, current_actor
 from core.auth.models import RoleGrant, User
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import Conflict, FieldError, get_or_404
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import update_session
 from core.validation import clean_into
@@ -30,17 +31,24 @@ NAME_MAX = 120
 LOCATION_MAX = 300
 
 
-class GroupError(ValueError):
+class GroupError(FieldError):
     """Group or meeting data that cannot be saved; ``errors`` maps a field to its messages.
 
     ``conflict`` is true when the input is well-formed but clashes with what exists (a
-    leader or room already booked, meetings already generated): a 409 in the API.
+    leader or room already booked, meetings already generated): raised as :class:`GroupConflict`.
     """
 
     def __init__(self, errors: dict[str, list[str]], *, conflict: bool = False) -> None:
-        super().__init__(" ".join(m for messages in errors.values() for m in messages))
-        self.errors = errors
+        super().__init__(errors)
+        self.args = (" ".join(m for messages in errors.values() for m in messages),)
         self.conflict = conflict
+
+
+class GroupConflict(Conflict, GroupError):
+    """Well-formed input that clashes with what exists: a 409 (``conflict`` is true)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        GroupError.__init__(self, errors, conflict=True)
 
 
 def list_groups(*, status: GroupStatus | None = None, audience: str | None = None) -> Select:
@@ -54,15 +62,20 @@ def list_groups(*, status: GroupStatus | None = None, audience: str | None = Non
     return stmt.order_by(order, Group.created_at.desc(), Group.id.desc())
 
 
+def _group_loads() -> tuple:
+    return (selectinload(Group.leaders).selectinload(GroupLeader.user),
+            selectinload(Group.meetings).selectinload(Meeting.session)
+            .selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user))
+
+
 def get_group(session: Session, group_id: int) -> Group | None:
     """A group with its leaders and its meetings' sessions (and their leaders), in a fixed number of queries."""
-    return session.scalar(
-        select(Group).where(Group.id == group_id).options(
-            selectinload(Group.leaders).selectinload(GroupLeader.user),
-            selectinload(Group.meetings).selectinload(Meeting.session)
-            .selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
-        )
-    )
+    return session.scalar(select(Group).where(Group.id == group_id).options(*_group_loads()))
+
+
+def group_or_404(session: Session, group_id: int) -> Group:
+    """As :func:`get_group`, or :class:`NotFound`."""
+    return get_or_404(session, Group, group_id, *_group_loads())
 
 
 def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:
@@ -226,7 +239,7 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
 
     now = as_utc(now or utcnow())
     if group.status == GroupStatus.cancelled:
-        raise GroupError({"status": [_("The group is cancelled and cannot be changed.")]}, conflict=True)
+        raise GroupConflict({"status": [_("The group is cancelled and cannot be changed.")]})
     settings = current_settings(session)
     errors: dict[str, list[str]] = {}
     new_name = _clean_name(name, errors) if name is not UNSET else group.name
@@ -258,7 +271,7 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
             exclude_session_ids=list(number))
     clashes = {field: messages for field, messages in clashes.items() if messages}
     if clashes:
-        raise GroupError(clashes, conflict=True)
+        raise GroupConflict(clashes)
 
     changed: list[str] = []
     if new_name != group.name:
@@ -296,7 +309,7 @@ def change_leaders(session: Session, group: Group, leader_ids: Iterable[Any], *,
 def _cancellable(group: Group) -> bool:
     """False when the group is cancelled already; refuses a finished one."""
     if group.status == GroupStatus.finished:
-        raise GroupError({"status": [_("The group has finished and cannot be cancelled.")]}, conflict=True)
+        raise GroupConflict({"status": [_("The group has finished and cannot be cancelled.")]})
     return group.status != GroupStatus.cancelled
 
 
@@ -314,7 +327,7 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     try:
         withdrawn = withdraw_offers(session, group, now=now)
     except OfferConflict as exc:  # a place of the group is being changed right now: try again
-        raise GroupError({"status": [str(exc)]}, conflict=True) from None
+        raise GroupConflict({"status": [str(exc)]}) from None
     if not _cancellable(group):  # read afresh under the lock: cancelled meanwhile by someone else
         return group
     group.status = GroupStatus.cancelled

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.audit import services as audit
 from core.auth.models import User
 from core.db import as_utc, current_tenant_id, utcnow
+from core.errors import get_or_404
 from core.jobs.models import OutboxMessage
 from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
@@ -30,7 +31,7 @@ from core.validation import clean_into
 from core.tenants.services import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
-from plugins.vip.services.groups import LOCATION_MAX, GroupError
+from plugins.vip.services.groups import LOCATION_MAX, GroupConflict, GroupError
 from plugins.vip.settings import DEFAULT_CURRICULUM, KEY, current_settings
 
 MAX_EVERY_DAYS = 28
@@ -181,16 +182,21 @@ def plan_starts(first_start: datetime, count: int, every_days: int, skip_dates: 
     return starts
 
 
+def _meeting_loads() -> tuple:
+    return (joinedload(Meeting.group).selectinload(Group.leaders).selectinload(GroupLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
+            joinedload(Meeting.session).selectinload(ScheduledSession.attendance).selectinload(Attendance.person))
+
+
 def get_meeting(session: Session, meeting_id: int) -> Meeting | None:
     """A meeting with its group (and leaders), its session, the session's leaders and its
     attendance with the people, in a fixed number of queries."""
-    return session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id).options(
-            joinedload(Meeting.group).selectinload(Group.leaders).selectinload(GroupLeader.user),
-            joinedload(Meeting.session).selectinload(ScheduledSession.leaders).selectinload(SessionLeader.user),
-            joinedload(Meeting.session).selectinload(ScheduledSession.attendance).selectinload(Attendance.person),
-        )
-    )
+    return session.scalar(select(Meeting).where(Meeting.id == meeting_id).options(*_meeting_loads()))
+
+
+def meeting_or_404(session: Session, meeting_id: int) -> Meeting:
+    """As :func:`get_meeting`, or :class:`NotFound`."""
+    return get_or_404(session, Meeting, meeting_id, *_meeting_loads())
 
 
 def plausible(moment: date) -> bool:
@@ -200,7 +206,7 @@ def plausible(moment: date) -> bool:
 
 def _group_open(group: Group) -> None:
     if group.status == GroupStatus.cancelled:
-        raise GroupError({"status": [_("The group is cancelled.")]}, conflict=True)
+        raise GroupConflict({"status": [_("The group is cancelled.")]})
 
 
 def generate_meetings(session: Session, group: Group, *, first_start: datetime | None, every_days: int = 7,
@@ -215,13 +221,13 @@ def generate_meetings(session: Session, group: Group, *, first_start: datetime |
     settings = current_settings(session)
     _group_open(group)
     if group.status == GroupStatus.finished:
-        raise GroupError({"status": [_("The group has finished.")]}, conflict=True)
+        raise GroupConflict({"status": [_("The group has finished.")]})
     # The group's row first (as services/offers.place takes it): nobody is placed in the group
     # between reading its participants and adding them to the meetings. Then the bookings.
     session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
     lock_bookings(session)
     if session.scalar(select(Meeting.id).where(Meeting.group_id == group.id).limit(1)) is not None:
-        raise GroupError({"first_start": [_("This group already has its meetings.")]}, conflict=True)
+        raise GroupConflict({"first_start": [_("This group already has its meetings.")]})
     errors: dict[str, list[str]] = {}
     if first_start is None:
         errors["first_start"] = [_("Give the date and time of the first meeting.")]
@@ -288,7 +294,7 @@ def _refuse_double_booking(session: Session, slots, leaders, room: str, *, when_
     if room_clashes:
         clashes["location"] = room_clashes
     if clashes:
-        raise GroupError(clashes, conflict=True)
+        raise GroupConflict(clashes)
 
 
 def _series(session: Session, group: Group) -> list[Meeting]:
@@ -321,7 +327,7 @@ def reschedule(session: Session, meeting: Meeting, starts_at: datetime | None, l
     _group_open(group)
     scheduled = meeting.session
     if scheduled.cancelled:
-        raise GroupError({"starts_at": [_("This meeting is cancelled.")]}, conflict=True)
+        raise GroupConflict({"starts_at": [_("This meeting is cancelled.")]})
     now = as_utc(now or utcnow())
     errors: dict[str, list[str]] = {}
     if starts_at is None:
@@ -400,7 +406,7 @@ def _refuse_moves_double_booked(session: Session, moves: list[tuple[Meeting, dat
                                             exclude_session_ids=moving)
     clashes = {field: messages for field, messages in clashes.items() if messages}
     if clashes:
-        raise GroupError(clashes, conflict=True)
+        raise GroupConflict(clashes)
 
 
 def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceStatus | str | None], *,
@@ -409,7 +415,7 @@ def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceSta
     must be the meeting's, and before the meeting starts only "cancelled" or "absent with
     notice" can be recorded (core's rule). Audited without names."""
     if meeting.session.cancelled:
-        raise GroupError({"attendance": [_("This meeting is cancelled.")]}, conflict=True)
+        raise GroupConflict({"attendance": [_("This meeting is cancelled.")]})
     try:
         rows = record_attendance(session, meeting.session, statuses, now=now)
     except SessionError as exc:

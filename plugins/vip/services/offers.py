@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.audit.services import record
 from core.db import as_utc, current_tenant_id
+from core.errors import Conflict, FieldError
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
 from core.tenants.services import local_time
@@ -63,15 +64,11 @@ EXPIRED_REASON = N_("The offer expired without an answer: moved to the back of t
 DECLINED = "declined"
 
 
-class OfferError(ValueError):
+class OfferError(FieldError):
     """Invalid input for an offer or a placement; ``errors`` maps field name to messages (422)."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
-        self.errors = errors
 
-
-class OfferConflict(RuntimeError):
+class OfferConflict(Conflict, RuntimeError):
     """The request is fine but the state of things refuses it (409); the message says why."""
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, contains_eager
 from core import csvfile
 from core.audit import services as audit
 from core.db import current_tenant_id
+from core.errors import FieldError, NotFound
 from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
 from core.people import services as people
 from core.people.models import Person
@@ -69,12 +70,8 @@ MAX_IMPORT_ROWS = 5000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-class OutreachError(ValueError):
+class OutreachError(FieldError):
     """Invalid outreach data; ``errors`` maps field name to messages, as the API returns them."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -133,6 +130,14 @@ def page(session: Session, status: str | None = None, query: str | None = None, 
 def get(session: Session, outreach_id: int) -> Outreach | None:
     """One outreach row of the current tenant with its person, or None (other tenants' too)."""
     return session.scalar(search().where(Outreach.id == outreach_id))
+
+
+def outreach_or_404(session: Session, outreach_id: int) -> Outreach:
+    """As :func:`get`, or :class:`NotFound` (also for an anonymised person's row)."""
+    row = get(session, outreach_id)
+    if row is None:
+        raise NotFound("no such outreach record in this tenant")
+    return row
 
 
 def for_person(session: Session, person_id: int) -> Outreach | None:

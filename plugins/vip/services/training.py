@@ -29,6 +29,7 @@ from core import csvfile
 from core.audit import services as audit
 from core.auth.models import RoleGrant, User
 from core.db import current_tenant_id
+from core.errors import FieldError, NotFound
 from core.validation import clean_into
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
@@ -37,12 +38,8 @@ from plugins.vip.settings import current_settings
 LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200, "municipality": 100}
 
 
-class TrainingError(ValueError):
+class TrainingError(FieldError):
     """Invalid training data; ``errors`` maps field name to messages, as the API returns them."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def runs_courses(session: Session) -> bool:
@@ -63,6 +60,14 @@ def courses():
 def get_course(session: Session, course_id: int) -> LeaderCourse | None:
     """One course of the current tenant with its trainees, or None (also other tenants')."""
     return session.scalar(courses().where(LeaderCourse.id == course_id))
+
+
+def course_or_404(session: Session, course_id: int) -> LeaderCourse:
+    """As :func:`get_course`, or :class:`NotFound`."""
+    course = get_course(session, course_id)
+    if course is None:
+        raise NotFound("no such course in this tenant")
+    return course
 
 
 def _text(errors: dict, data: dict[str, Any], key: str, *, required: bool, message: str | None = None) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.services import record
 from core.db import utcnow
+from core.errors import FieldError
 from core.validation import TextError, clean_text
 from plugins.vip.models import IN_LINE, Application, WaitlistMove
 
@@ -27,12 +28,8 @@ REASON_MAX = 500
 STEP = 1.0
 
 
-class WaitlistError(ValueError):
+class WaitlistError(FieldError):
     """A move that cannot be made; ``errors`` maps field name to messages."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def waitlist(audience: str) -> Select:

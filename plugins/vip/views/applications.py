@@ -25,13 +25,6 @@ def _vault():
     return current_app.extensions["samverka"].vault
 
 
-def _application_or_404(application_id: int):
-    application = services.get_application(db.session, application_id)
-    if application is None or application.person.anonymised_at is not None:
-        abort(404)
-    return application
-
-
 def _filters(settings) -> tuple[dict, dict]:
     """The list's filters from the query string: (for the query, for the links); anything
     unknown is ignored rather than refused."""
@@ -83,14 +76,14 @@ def _detail(application, *, errors=None, typed=None, status=200):
 @bp.get("/applications/<int:application_id>")
 @requires("vip.applications")
 def application(application_id: int):
-    return _detail(_application_or_404(application_id))
+    return _detail(services.application_or_404(db.session, application_id))
 
 
 @bp.post("/applications/<int:application_id>/merge")
 @requires("vip.applications")
 def merge_application(application_id: int):
     """Staff decided the applicant is someone already registered: move the application there."""
-    application = _application_or_404(application_id)
+    application = services.application_or_404(db.session, application_id)
     typed = typed_answers(request.form)
     person_id = posted_id(typed.get("person_id"))
     person = people.get_person(db.session, person_id) if person_id else None
@@ -107,28 +100,28 @@ def merge_application(application_id: int):
             errors = exc.errors
         except services.ApplicationConflict as exc:
             db.session.rollback()
-            return _detail(_application_or_404(application_id), errors={"person_id": [str(exc)]}, typed=typed,
+            return _detail(services.application_or_404(db.session, application_id), errors={"person_id": [str(exc)]}, typed=typed,
                            status=409)
         else:
             db.session.commit()
             flash(_("The application now belongs to %(name)s.", name=person.display_name), "success")
             return redirect(url_for("vip.application", application_id=application.id))
-    return _detail(_application_or_404(application_id), errors=errors, typed=typed, status=422)
+    return _detail(services.application_or_404(db.session, application_id), errors=errors, typed=typed, status=422)
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
 @requires("vip.applications")
 def withdraw_application(application_id: int):
-    application = _application_or_404(application_id)
+    application = services.application_or_404(db.session, application_id)
     typed = typed_answers(request.form)
     try:
         services.withdraw(db.session, application, typed.get("reason", ""))
     except services.ApplicationError as exc:
         db.session.rollback()
-        return _detail(_application_or_404(application_id), errors=exc.errors, typed=typed, status=422)
+        return _detail(services.application_or_404(db.session, application_id), errors=exc.errors, typed=typed, status=422)
     except services.ApplicationConflict as exc:
         db.session.rollback()
-        return _detail(_application_or_404(application_id), errors={"reason": [str(exc)]}, typed=typed, status=409)
+        return _detail(services.application_or_404(db.session, application_id), errors={"reason": [str(exc)]}, typed=typed, status=409)
     db.session.commit()
     flash(_("The application is withdrawn."), "success")
     return redirect(url_for("vip.application", application_id=application.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -24,20 +24,6 @@ from plugins.vip.views import bp
 
 def _zone():
     return meeting_services.tenant_zone(g.tenant)
-
-
-def _group_or_404(group_id: int):
-    group = group_services.get_group(db.session, group_id)
-    if group is None:
-        abort(404)
-    return group
-
-
-def _meeting_or_404(meeting_id: int):
-    meeting = meeting_services.get_meeting(db.session, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _audiences(settings) -> list[tuple[str, str]]:
@@ -113,7 +99,7 @@ def group_new():
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @requires("vip.groups")
 def group_edit(group_id: int):
-    group = _group_or_404(group_id)
+    group = group_services.group_or_404(db.session, group_id)
     if request.method == "GET":
         typed = {"name": group.name, "location": group.location or "",
                  "leader_ids": [str(gl.user_id) for gl in group.leaders]}
@@ -124,7 +110,7 @@ def group_edit(group_id: int):
                                     leader_ids=typed["leader_ids"])
     except GroupError as exc:
         db.session.rollback()
-        return _form_page(_group_or_404(group_id), typed, exc.errors, 409 if exc.conflict else 422)
+        return _form_page(group_services.group_or_404(db.session, group_id), typed, exc.errors, 409 if exc.conflict else 422)
     db.session.commit()
     flash(_("The group is saved."), "success")
     return redirect(url_for("vip.group", group_id=group.id))
@@ -152,13 +138,13 @@ def _group_page(group, *, typed: dict | None = None, errors: dict | None = None,
 @bp.get("/groups/<int:group_id>")
 @requires("vip.view")
 def group(group_id: int):
-    return _group_page(_group_or_404(group_id))
+    return _group_page(group_services.group_or_404(db.session, group_id))
 
 
 @bp.post("/groups/<int:group_id>/meetings")
 @requires("vip.groups")
 def group_meetings(group_id: int):
-    group = _group_or_404(group_id)
+    group = group_services.group_or_404(db.session, group_id)
     typed = {k: request.form.get(k, "") for k in ("first_date", "first_time", "every_days", "location", "skip_dates")}
     errors: dict[str, list[str]] = {}
     day = _parse_date(typed["first_date"], errors, "first_date", _("Give the date of the first meeting."))
@@ -185,7 +171,7 @@ def group_meetings(group_id: int):
             errors = dict(exc.errors)
             if "first_start" in errors:
                 errors["first_date"] = errors.pop("first_start")
-            return _group_page(_group_or_404(group_id), typed=typed, errors=errors,
+            return _group_page(group_services.group_or_404(db.session, group_id), typed=typed, errors=errors,
                                status=409 if exc.conflict else 422)
         db.session.commit()
         count = current_settings(db.session)["meetings_per_course"]
@@ -197,14 +183,14 @@ def group_meetings(group_id: int):
 @bp.post("/groups/<int:group_id>/cancel")
 @requires("vip.groups")
 def group_cancel(group_id: int):
-    group = _group_or_404(group_id)
+    group = group_services.group_or_404(db.session, group_id)
     if request.form.get("confirm") != "yes":
         return _group_page(group, cancel_error=_("Tick the box to confirm."), status=422)
     try:
         group_services.cancel_group(db.session, group)
     except GroupError as exc:
         db.session.rollback()
-        return _group_page(_group_or_404(group_id), cancel_error=" ".join(exc.errors.get("status", [])), status=409)
+        return _group_page(group_services.group_or_404(db.session, group_id), cancel_error=" ".join(exc.errors.get("status", [])), status=409)
     db.session.commit()
     flash(_("The group is cancelled. Its coming meetings are cancelled too."), "success")
     return redirect(url_for("vip.group", group_id=group_id))
@@ -227,7 +213,7 @@ def _meeting_page(meeting, *, typed: dict, errors: dict, status: int = 200):
 @requires("vip.view")
 def meeting(meeting_id: int):
     """A meeting's attendance; those who may record it (vip.attendance) save everyone's at once."""
-    meeting = _meeting_or_404(meeting_id)
+    meeting = meeting_services.meeting_or_404(db.session, meeting_id)
     typed = {str(a.person_id): a.status.value if a.status else "" for a in meeting.session.attendance}
     return _meeting_page(meeting, typed=typed, errors={})
 
@@ -235,7 +221,7 @@ def meeting(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>")
 @requires("vip.attendance")
 def record_attendance(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = meeting_services.meeting_or_404(db.session, meeting_id)
     typed, errors, statuses = {}, {}, {}
     for row in meeting.session.attendance:
         value = request.form.get(f"status-{row.person_id}", "")
@@ -251,7 +237,7 @@ def record_attendance(meeting_id: int):
             meeting_services.record(db.session, meeting, statuses)
         except GroupError as exc:
             db.session.rollback()
-            return _meeting_page(_meeting_or_404(meeting_id), typed=typed,
+            return _meeting_page(meeting_services.meeting_or_404(db.session, meeting_id), typed=typed,
                                  errors={"_all": " ".join(exc.errors.get("attendance", []))},
                                  status=409 if exc.conflict else 422)
         db.session.commit()
@@ -263,7 +249,7 @@ def record_attendance(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
 @requires("vip.groups")
 def meeting_move(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = meeting_services.meeting_or_404(db.session, meeting_id)
     zone = _zone()
     if request.method == "GET":
         starts = meeting_services.local(meeting.session.starts_at, zone)
@@ -284,7 +270,7 @@ def meeting_move(meeting_id: int):
         errors = dict(exc.errors)
         if "starts_at" in errors:
             errors["date"] = errors.pop("starts_at")
-        return _move_page(_meeting_or_404(meeting_id), typed, errors, 409 if exc.conflict else 422)
+        return _move_page(meeting_services.meeting_or_404(db.session, meeting_id), typed, errors, 409 if exc.conflict else 422)
     db.session.commit()
     flash(_("Meeting %(number)s is moved.", number=meeting.number), "success")
     return redirect(url_for("vip.group", group_id=meeting.group_id))

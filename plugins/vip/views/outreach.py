@@ -141,9 +141,7 @@ def outreach_new():
 @bp.route("/outreach/<int:outreach_id>/edit", methods=["GET", "POST"])
 @requires("vip.outreach")
 def outreach_edit(outreach_id: int):
-    row = services.get(db.session, outreach_id)
-    if row is None:
-        abort(404)
+    row = services.outreach_or_404(db.session, outreach_id)
     if request.method == "GET":
         audit.record(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
         db.session.commit()
@@ -160,9 +158,7 @@ def outreach_edit(outreach_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("vip.outreach"))
     db.session.rollback()
-    row = services.get(db.session, outreach_id)
-    if row is None:  # erased while the form was being checked
-        abort(404)
+    row = services.outreach_or_404(db.session, outreach_id)  # erased while the form was being checked?
     return render_template("vip/outreach_form.html", outreach=row, person=row.person, typed=_typed(request.form),
                            errors=errors), 422
 

@@ -24,13 +24,6 @@ def _training_tenant() -> None:
         abort(404)
 
 
-def _course_or_404(course_id: int):
-    course = services.get_course(db.session, course_id)
-    if course is None:
-        abort(404)
-    return course
-
-
 def _date(raw: str | None) -> date | None:
     raw = (raw or "").strip()
     if len(raw) != 10:
@@ -92,7 +85,7 @@ def training_course_new():
 @requires("vip.training")
 def training_course_edit(course_id: int):
     _training_tenant()
-    course = _course_or_404(course_id)
+    course = services.course_or_404(db.session, course_id)
     if request.method == "GET":
         typed = {key: "" if getattr(course, key) is None else str(getattr(course, key)) for key in COURSE_FIELDS}
         return render_template("vip/training_course_form.html", course=course, typed=typed, errors={})
@@ -107,7 +100,7 @@ def training_course_edit(course_id: int):
             flash(_("The course is saved."), "success")
             return redirect(url_for("vip.training_course", course_id=course.id))
     db.session.rollback()
-    return render_template("vip/training_course_form.html", course=_course_or_404(course_id),
+    return render_template("vip/training_course_form.html", course=services.course_or_404(db.session, course_id),
                            typed=_typed(request.form), errors=errors), 422
 
 
@@ -123,14 +116,14 @@ def _course_page(course, *, trainee_typed=None, trainee_errors=None, completion=
 @requires("vip.training")
 def training_course(course_id: int):
     _training_tenant()
-    return _course_page(_course_or_404(course_id))
+    return _course_page(services.course_or_404(db.session, course_id))
 
 
 @bp.post("/training/courses/<int:course_id>/trainees")
 @requires("vip.training")
 def training_trainee_add(course_id: int):
     _training_tenant()
-    course = _course_or_404(course_id)
+    course = services.course_or_404(db.session, course_id)
     data = {key: request.form.get(key) for key in TRAINEE_FIELDS}
     try:
         trainee = services.add_trainee(db.session, course, data)
@@ -143,7 +136,7 @@ def training_trainee_add(course_id: int):
         flash(_("%(name)s is on the course.", name=trainee.name), "success")
         return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
     db.session.rollback()
-    return _course_page(_course_or_404(course_id), trainee_typed=_typed(request.form), trainee_errors=errors,
+    return _course_page(services.course_or_404(db.session, course_id), trainee_typed=_typed(request.form), trainee_errors=errors,
                         status=422)
 
 
@@ -151,7 +144,7 @@ def training_trainee_add(course_id: int):
 @requires("vip.training")
 def training_completion(course_id: int, trainee_id: int):
     _training_tenant()
-    course = _course_or_404(course_id)
+    course = services.course_or_404(db.session, course_id)
     trainee = services.get_trainee(db.session, course, trainee_id)
     if trainee is None:
         abort(404)
@@ -176,7 +169,7 @@ def training_completion(course_id: int, trainee_id: int):
                   "success")
             return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
     db.session.rollback()
-    return _course_page(_course_or_404(course_id), completion=(trainee_id, raw, errors), status=422)
+    return _course_page(services.course_or_404(db.session, course_id), completion=(trainee_id, raw, errors), status=422)
 
 
 @bp.get("/training/register")

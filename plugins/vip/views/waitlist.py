@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.auth.models import User
 from core.auth.permissions import public, requires
 from core.db import db, utcnow
+from core.errors import get_or_404
 from core.pagination import paginate, requested_page
 from core.web.ratelimit import limited
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
@@ -30,14 +31,6 @@ def _audiences() -> list[str]:
 
 def _user():
     return g.get("user")
-
-
-def _application_or_404(application_id: int) -> Application:
-    application = db.session.scalar(select(Application).where(Application.id == application_id)
-                                    .options(selectinload(Application.person)))
-    if application is None:
-        abort(404)
-    return application
 
 
 def _open_groups(audience: str) -> list[Group]:
@@ -102,7 +95,7 @@ def _whole_number(raw: str | None) -> int | None:
 @bp.route("/waitlist/applications/<int:application_id>/move", methods=["GET", "POST"])
 @requires("vip.applications")
 def waitlist_move(application_id: int):
-    application = _application_or_404(application_id)
+    application = get_or_404(db.session, Application, application_id, selectinload(Application.person))
     if request.method == "GET":
         return _move_page(application, {}, {})
     typed = {k: request.form.get(k, "") for k in ("to_position", "reason")}
@@ -138,7 +131,7 @@ def _offer_page(application: Application, typed: dict, errors: dict, problem: st
 @requires("vip.applications")
 def waitlist_offer(application_id: int):
     """Offer the applicant a place in a group, or give them the place at once."""
-    application = _application_or_404(application_id)
+    application = get_or_404(db.session, Application, application_id, selectinload(Application.person))
     if request.method == "GET":
         return _offer_page(application, {}, {})
     typed = {k: request.form.get(k, "") for k in ("group_id", "out_of_turn_reason", "action")}
@@ -189,11 +182,8 @@ def waitlist_offer_next(group_id: int):
 
 
 def _offer_or_404(offer_id: int) -> Offer:
-    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id).options(
-        selectinload(Offer.application).selectinload(Application.person), selectinload(Offer.group)))
-    if offer is None:
-        abort(404)
-    return offer
+    return get_or_404(db.session, Offer, offer_id, selectinload(Offer.application).selectinload(Application.person),
+                      selectinload(Offer.group))
 
 
 def _record_page(offer: Offer, typed: dict, errors: dict, problem: str | None = None, status: int = 200):

@@ -1,0 +1,38 @@
+"""The errors services raise: field errors (422), conflicts (409), not found (404); no flask here."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+class FieldError(ValueError):
+    """Input that cannot be used; ``errors`` maps field name to messages (a 422 with that map)."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                                   for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """The input is fine but the state of things refuses it (a 409); the message says why."""
+
+
+class NotFound(LookupError):
+    """No such row in the current tenant (a 404); the message says what was looked for."""
+
+
+def get_or_404(session: Session, model: type[T], id: int, *options: Any, what: str | None = None) -> T:
+    """The ``model`` row with primary key ``id`` in the current tenant, or :class:`NotFound`.
+
+    A select (not ``session.get``) so that tenant scoping applies even to a row already loaded.
+    """
+    row = session.scalar(select(model).where(model.id == id).options(*options))  # type: ignore[attr-defined]
+    if row is None:
+        raise NotFound(f"no such {what or model.__name__.lower()} in this tenant")
+    return row

@@ -1,0 +1,29 @@
+"""get_or_404: a row of the current tenant, or NotFound (never another tenant's row)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.db import tenant_scope
+from core.errors import NotFound, get_or_404
+from core.people.models import Person
+
+
+def test_get_or_404_finds_a_row_of_the_current_tenant(db_session, make_tenant, make_person):
+    tenant = make_tenant()
+    person = make_person(tenant, first_name="Sara")
+    with tenant_scope(tenant.id):
+        assert get_or_404(db_session, Person, person.id).first_name == "Sara"
+
+
+def test_get_or_404_does_not_find_another_tenants_row_even_when_loaded(db_session, make_tenant, make_person):
+    mine, theirs = make_tenant(), make_tenant()
+    person = make_person(theirs)  # in the session's identity map, where session.get would find it
+    with tenant_scope(mine.id), pytest.raises(NotFound, match="no such person in this tenant"):
+        get_or_404(db_session, Person, person.id)
+
+
+def test_get_or_404_names_what_was_looked_for(db_session, make_tenant):
+    tenant = make_tenant()
+    with tenant_scope(tenant.id), pytest.raises(NotFound, match="no such registered person in this tenant"):
+        get_or_404(db_session, Person, 2_000_000_000, what="registered person")
