@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core.tenants.models import Tenant
+from core.tenants.models import Tenant, TenantKind
 
 
 @pytest.fixture
@@ -55,3 +55,24 @@ def courses_begun(monkeypatch):
     for module in (core.sessions.services, plugins.vip.services.groups):
         monkeypatch.setattr(module, "utcnow", lambda: AFTER_COURSES)
     return AFTER_COURSES
+
+
+def committed_vip_tenant(session, app, slug: str, *roles: str):
+    """For concurrency tests on real committed data: a tenant with VIP on, committed in
+    ``session``, and with ``roles`` a user holding them there. Returns (tenant, user or None);
+    the caller stays in ``tenant_scope(tenant.id)`` for what it adds next."""
+    from core.auth import services as auth_services
+    from core.auth.models import User
+    from core.db import tenant_scope
+    from core.tenants.services import enable_plugin
+
+    tenant = Tenant(slug=slug, name="Race", kind=TenantKind.municipality, country="SE", languages=["sv", "en"])
+    user = User(email=f"{slug}@example.org", name="Race Coordinator") if roles else None
+    session.add_all([tenant, *([user] if user else [])])
+    session.commit()
+    # A new transaction inside the scope, so the RLS setting is made for it.
+    with tenant_scope(tenant.id):
+        enable_plugin(session, app.extensions["samverka"].registry, tenant, "vip", {})
+        for role in roles:
+            auth_services.grant(session, user, tenant, role)
+    return tenant, user

@@ -17,16 +17,13 @@ import pytest
 from sqlalchemy import String, Text, create_engine, or_, select
 from sqlalchemy.orm import Session
 
-from core.auth import services as auth_services
 from core.auth import sessions as auth_sessions
-from core.auth.models import User
 from core.db import Base, tenant_scope, utcnow
 from core.people.models import Consent, ConsentGiver, Person
-from core.tenants.models import Tenant, TenantKind
-from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Outreach
 from plugins.vip.services.ranking import initial_rank
 from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from tests.plugins.vip.conftest import committed_vip_tenant
 
 PAIRS = 20
 #: Pairs sent at once: more would only queue for the connection pool.
@@ -59,15 +56,9 @@ def world(app, test_settings):
         uid = uuid.uuid4().hex[:8]
         slug = f"locks-{kind}-{uid}"
         with Session(engine, expire_on_commit=False) as session:
-            tenant = Tenant(slug=slug, name="Locks", kind=TenantKind.municipality, country="SE", languages=["sv", "en"])
-            user = User(email=f"{slug}@example.org", name="Lock Coordinator")
-            session.add_all([tenant, user])
-            session.commit()
+            tenant, user = committed_vip_tenant(session, app, slug, "vip.coordinator", "tenant_admin")
             made.append((tenant.id, user.id))
             with tenant_scope(tenant.id):
-                enable_plugin(session, app.extensions["samverka"].registry, tenant, "vip", {})
-                auth_services.grant(session, user, tenant, "vip.coordinator")
-                auth_services.grant(session, user, tenant, "tenant_admin")
                 group = Group(name="Lock group", audience="women", capacity=PAIRS + 5, location="Room 1")
                 session.add(group)
                 session.flush()

@@ -16,17 +16,14 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditEvent
-from core.auth import services as auth_services
 from core.auth import sessions as auth_sessions
-from core.auth.models import User
 from core.db import tenant_scope, utcnow
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
-from core.tenants.models import Tenant, TenantKind
-from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Meeting
 from plugins.vip.services.ranking import initial_rank
 from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from tests.plugins.vip.conftest import committed_vip_tenant
 
 CAPACITY = 4
 APPLICANTS = 12
@@ -45,14 +42,8 @@ def race(app, test_settings):
     engine = create_engine(test_settings.database_url)
     slug = f"race-vip-{uuid.uuid4().hex[:8]}"
     with Session(engine, expire_on_commit=False) as session:
-        tenant = Tenant(slug=slug, name="Race", kind=TenantKind.municipality, country="SE", languages=["sv", "en"])
-        user = User(email=f"{slug}@example.org", name="Race Coordinator")
-        session.add_all([tenant, user])
-        session.commit()
-        # A new transaction inside the scope, so the RLS setting is made for it.
+        tenant, user = committed_vip_tenant(session, app, slug, "vip.coordinator")
         with tenant_scope(tenant.id):
-            enable_plugin(session, app.extensions["samverka"].registry, tenant, "vip", {})
-            auth_services.grant(session, user, tenant, "vip.coordinator")
             group = Group(name="Race group", audience="women", capacity=CAPACITY, location="Room 1")
             session.add(group)
             session.flush()

@@ -15,11 +15,10 @@ from core.audit.models import AuditEvent
 from core.db import tenant_scope, utcnow
 from core.people.models import Person
 from core.sessions.services import hash_token
-from core.tenants.models import Tenant, TenantKind
-from core.tenants.services import enable_plugin
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services.ranking import initial_rank
 from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from tests.plugins.vip.conftest import committed_vip_tenant
 
 PRESSES = 8
 TOKEN = "withdraw-" + "x" * 40
@@ -38,11 +37,8 @@ def waiting(app, test_settings):
     engine = create_engine(test_settings.database_url)
     slug = f"withdraw-race-{uuid.uuid4().hex[:8]}"
     with Session(engine, expire_on_commit=False) as session:
-        tenant = Tenant(slug=slug, name="Race", kind=TenantKind.municipality, country="SE", languages=["sv", "en"])
-        session.add(tenant)
-        session.commit()
+        tenant, _user = committed_vip_tenant(session, app, slug)
         with tenant_scope(tenant.id):
-            enable_plugin(session, app.extensions["samverka"].registry, tenant, "vip", {})
             person = Person(first_name="Racer", last_name="Testsson")
             session.add(person)
             session.flush()
