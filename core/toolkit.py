@@ -75,6 +75,9 @@ from core.sessions.services import (
 )
 from core.tenants.models import Tenant
 from core.tenants.services import local_time, plugin_settings, zone
+from core.tokens import digest as digest_token
+from core.tokens import matches as token_matches
+from core.tokens import new_token
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
@@ -109,6 +112,8 @@ __all__ = [
     "ID", "AttendanceInSchema", "AttendanceSchema",
     # Tenants and their clock.
     "Tenant", "TenantHooks", "plugin_settings", "zone", "local_time",
+    # Tokens in links and cookies: shown once, only their digest stored.
+    "new_token", "digest_token", "token_matches",
     # Text people type, CSV files.
     "Name", "ShortText", "FreeText", "TextError", "clean_text", "clean_into", "clean_fields", "csv_writer",
     # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, or_, select, update
@@ -15,6 +13,7 @@ from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
 from core.db import as_utc, tenant_scope, user_scope, utcnow
 from core.tenants.models import Tenant
+from core.tokens import digest, new_token
 from core.validation import clean_into
 
 MIN_PASSWORD_LENGTH = 12
@@ -152,23 +151,19 @@ def disable_user(session: Session, user: User) -> int:
     return ended
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_password_reset(session: Session, user: User, now: datetime) -> str:
     """A one-time token valid for RESET_VALIDITY; earlier unused tokens stop working."""
     session.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                      PasswordResetToken.used_at.is_(None)).values(used_at=now))
-    token = secrets.token_urlsafe(32)
-    session.add(PasswordResetToken(token_hash=_token_hash(token), user_id=user.id, expires_at=now + RESET_VALIDITY))
+    token, token_hash = new_token()
+    session.add(PasswordResetToken(token_hash=token_hash, user_id=user.id, expires_at=now + RESET_VALIDITY))
     session.flush()
     return token
 
 
 def redeem_password_reset(session: Session, token: str, now: datetime) -> User | None:
     """The user a live token belongs to (the token is used up), or None."""
-    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token),
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token),
                                                           PasswordResetToken.used_at.is_(None)))
     if row is None or as_utc(row.expires_at) <= now:
         return None
@@ -178,7 +173,7 @@ def redeem_password_reset(session: Session, token: str, now: datetime) -> User |
 
 
 def peek_password_reset(session: Session, token: str, now: datetime) -> bool:
-    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token),
+    row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token),
                                                           PasswordResetToken.used_at.is_(None)))
     return row is not None and as_utc(row.expires_at) > now
 
@@ -241,9 +236,9 @@ def invite(session: Session, roles: RoleRegistry, tenant: Tenant, *, email: str,
         user = User(email=email, name=name)
         session.add(user)
         session.flush()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_token()
     with tenant_scope(tenant.id):
-        session.add(Invitation(user_id=user.id, role=role, token_hash=_token_hash(token),
+        session.add(Invitation(user_id=user.id, role=role, token_hash=token_hash,
                                expires_at=now + INVITATION_VALIDITY, invited_by_id=invited_by.id if invited_by else None))
         session.flush()
     return user, token
@@ -254,7 +249,7 @@ def live_invitation(session: Session, token: str, now: datetime) -> Invitation |
     not expired, its account active), or None."""
     if not token or len(token) > 200:
         return None
-    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
     if invitation is None or invitation.accepted_at is not None or as_utc(invitation.expires_at) <= now:
         return None
     user = session.get(User, invitation.user_id)
@@ -302,3 +297,4 @@ def holders(session: Session, tenant: Tenant) -> list[tuple[User, list[str]]]:
         by_user.setdefault(user_id, []).append(role)
     users = session.scalars(select(User).where(User.id.in_(by_user)).order_by(User.name)).all() if by_user else []
     return [(u, sorted(by_user[u.id])) for u in users]
+

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.auth.models import User, UserSession
 from core.db import as_utc, utcnow
+from core.tokens import digest, new_token
 
 #: How stale last_seen_at may get before a request refreshes it (saves a write per request).
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -23,15 +22,11 @@ class Timeouts:
     absolute: timedelta
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(session: Session, user: User, *, fully_authenticated: bool = True,
           client_address: str | None = None, user_agent: str | None = None) -> str:
     """Open a session for ``user`` and return the token for the cookie (shown once)."""
-    token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_hash(token), user_id=user.id, fully_authenticated=fully_authenticated,
+    token, token_hash = new_token()
+    session.add(UserSession(token_hash=token_hash, user_id=user.id, fully_authenticated=fully_authenticated,
                             client_address=client_address, user_agent=(user_agent or "")[:200] or None))
     session.flush()
     return token
@@ -45,7 +40,7 @@ def resume(session: Session, token: str | None, timeouts: Timeouts, now: datetim
     if not token:
         return None
     now = now or utcnow()
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None)))
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None)))
     if row is None or not row.user.is_active:
         return None
     if now - as_utc(row.last_seen_at) > timeouts.idle or now - as_utc(row.created_at) > timeouts.absolute:
@@ -64,7 +59,7 @@ def complete(session: Session, row: UserSession) -> None:
 
 def end(session: Session, token: str | None) -> None:
     if token:
-        session.execute(update(UserSession).where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+        session.execute(update(UserSession).where(UserSession.token_hash == digest(token), UserSession.ended_at.is_(None))
                         .values(ended_at=utcnow()))
 
 

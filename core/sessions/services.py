@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -18,6 +16,7 @@ from core.errors import FieldError, get_or_404
 from core.people.models import Person
 from core.sessions.models import Attendance, AttendanceStatus, CalendarFeed, ScheduledSession, SessionLeader
 from core.tenants.models import Tenant
+from core.tokens import digest, new_token
 
 #: How far back a calendar feed reaches; older sessions are of no use in a calendar app.
 FEED_HISTORY = timedelta(days=90)
@@ -137,10 +136,6 @@ def statuses_open(scheduled: ScheduledSession, now: datetime | None = None) -> l
     return list(AttendanceStatus) if has_started(scheduled, now) else [s for s in AttendanceStatus if s in IN_ADVANCE]
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_feed(session: Session, *, label: str, plugin: str | None = None,
                 enabled: Iterable[str] | None = None) -> tuple[CalendarFeed, str]:
     """A new feed and its token; the token is returned once and only its hash is kept.
@@ -148,8 +143,8 @@ def create_feed(session: Session, *, label: str, plugin: str | None = None,
     plugin = plugin or None
     if plugin is not None and enabled is not None and plugin not in set(enabled):
         raise SessionError({"plugin": [_("Choose one of this organisation's programmes, or all.")]})
-    token = secrets.token_urlsafe(32)
-    feed = CalendarFeed(token_hash=hash_token(token), plugin=plugin, label=label.strip() or "Calendar")
+    token, token_hash = new_token()
+    feed = CalendarFeed(token_hash=token_hash, plugin=plugin, label=label.strip() or "Calendar")
     session.add(feed)
     session.flush()
     return feed, token
@@ -173,7 +168,7 @@ def revoke_feed(session: Session, feed: CalendarFeed) -> None:
 
 def feed_for_token(session: Session, token: str) -> CalendarFeed | None:
     """The live feed behind ``token`` in the current tenant, or None (revoked or unknown)."""
-    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == digest(token)))
     return feed if feed is not None and feed.revoked_at is None else None
 
 

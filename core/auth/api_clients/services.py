@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from core.audit import services as audit
 from core.auth.api_clients.models import ApiClient, ApiToken
 from core.db import as_utc, utcnow
 from core.errors import FieldError
+from core.tokens import digest, matches, new_token
 from core.validation import clean_into
 from core.web.strings import N_
 
@@ -46,13 +45,8 @@ class ApiAccess:
         return f"api:{self.client_id}"
 
 
-def sha256(value: str) -> str:
-    """The hash stored for secrets and tokens: both are 256 random bits, so SHA-256 suffices."""
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def secret_matches(client: ApiClient, secret: str) -> bool:
-    return hmac.compare_digest(client.secret_hash, sha256(secret))
+    return matches(secret, client.secret_hash)
 
 
 def grantable_scopes(known: Iterable[str], held: Iterable[str]) -> frozenset[str]:
@@ -84,8 +78,8 @@ def create_client(session: Session, *, name: str | None, scopes: Iterable[str] |
                   grantable: frozenset[str], created_by_id: int | None) -> tuple[ApiClient, str]:
     """A new client in the current tenant and its secret, returned once; only a hash is kept."""
     name, chosen = _validated(name, scopes, grantable)
-    secret = secrets.token_urlsafe(32)
-    client = ApiClient(name=name, client_id=secrets.token_hex(12), secret_hash=sha256(secret),
+    secret, secret_hash = new_token()
+    client = ApiClient(name=name, client_id=secrets.token_hex(12), secret_hash=secret_hash,
                        secret_version=1, scopes=chosen, created_by_id=created_by_id)
     session.add(client)
     session.flush()
@@ -98,8 +92,7 @@ def rotate_secret(session: Session, client: ApiClient) -> str:
     """Give ``client`` a new secret (returned once); every token issued before stops working."""
     if client.revoked_at is not None:
         raise ApiClientError({"_schema": [N_("A revoked client cannot get a new secret.")]})
-    secret = secrets.token_urlsafe(32)
-    client.secret_hash = sha256(secret)
+    secret, client.secret_hash = new_token()
     client.secret_version = ApiClient.secret_version + 1  # in SQL: two rotations never share a version
     client.rotated_at = utcnow()
     session.flush()
@@ -163,7 +156,7 @@ def store_token(session: Session, client: ApiClient, access_token: str, scopes: 
     # Expired tokens of this client are of no use: clear them as new ones are made.
     session.execute(delete(ApiToken).where(ApiToken.api_client_id == client.id, ApiToken.expires_at < now),
                     execution_options={"synchronize_session": False})
-    token = ApiToken(api_client_id=client.id, token_hash=sha256(access_token), scopes=sorted(scopes),
+    token = ApiToken(api_client_id=client.id, token_hash=digest(access_token), scopes=sorted(scopes),
                      secret_version=client.secret_version, issued_at=now,
                      expires_at=now + timedelta(seconds=expires_in))
     session.add(token)
@@ -181,7 +174,7 @@ def authenticate_token(session: Session, access_token: str, now: datetime | None
     """
     row = session.execute(
         select(ApiToken, ApiClient).join(ApiClient, ApiToken.api_client_id == ApiClient.id)
-        .where(ApiToken.token_hash == sha256(access_token))
+        .where(ApiToken.token_hash == digest(access_token))
     ).first()
     if row is None:
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import ipaddress
 import logging
@@ -34,6 +33,7 @@ from core.auth.permissions import RoleRegistry
 from core.db import as_utc, user_scope, utcnow
 from core.settings import Settings
 from core.tenants.models import Tenant
+from core.tokens import digest, new_token
 from core.validation import clean_into
 
 log = logging.getLogger(__name__)
@@ -286,10 +286,6 @@ def _signing_keys(jwks_uri: str, *, refresh: bool = False) -> KeySet:
 # --- the flow ----------------------------------------------------------------------------------
 
 
-def _digest(state: str) -> str:
-    return hashlib.sha256(state.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class AuthorizationRequest:
     url: str
@@ -303,11 +299,11 @@ def start_login(session: Session, provider: TenantIdentityProvider, settings: Se
     Runs inside the tenant; the caller commits and keeps ``state`` in the browser's session.
     """
     metadata = discover(provider.issuer, settings)
-    state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    (state, state_hash), nonce = new_token(), secrets.token_urlsafe(32)
     verifier = generate_token(64)
     now = utcnow()
     session.execute(delete(OidcLoginState).where(OidcLoginState.expires_at < now))
-    session.add(OidcLoginState(state_hash=_digest(state), nonce=nonce, code_verifier=verifier,
+    session.add(OidcLoginState(state_hash=state_hash, nonce=nonce, code_verifier=verifier,
                                redirect_uri=redirect_uri, next_path=next_path, created_at=now,
                                expires_at=now + STATE_LIFETIME))
     session.flush()
@@ -324,7 +320,7 @@ def take_state(session: Session, state: str | None, browser_states: list[str]) -
     caller's transaction, which commits it whether the sign-in then succeeds or not."""
     if not state:
         raise OidcError("state_missing")
-    row = session.scalar(select(OidcLoginState).where(OidcLoginState.state_hash == _digest(state)))
+    row = session.scalar(select(OidcLoginState).where(OidcLoginState.state_hash == digest(state)))
     if row is None:
         raise OidcError("state_unknown")
     claimed = session.execute(

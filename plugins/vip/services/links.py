@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
-
-from core.sessions.services import hash_token
-from core.tenants.models import Tenant
-from core.web.urls import external_url
+from core.toolkit import Tenant, digest_token, external_url, new_token
 
 #: No link of ours carries a longer token; a longer one is not looked up.
 MAX_TOKEN = 200
 
-
-def new_token() -> tuple[str, str]:
-    """A fresh link token and the SHA-256 of it, which is all that is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+__all__ = ["MAX_TOKEN", "new_token", "stored_hash", "external"]
 
 
 def stored_hash(token: str | None) -> str | None:
     """What is stored of ``token`` from a URL, to look it up; None for one no link carries."""
     if not token or len(token) > MAX_TOKEN:
         return None
-    return hash_token(token)
+    return digest_token(token)
 
 
 def external(tenant: Tenant, endpoint: str, token: str) -> str:

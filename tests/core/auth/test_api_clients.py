@@ -12,6 +12,7 @@ from core.audit.models import AuditEvent
 from core.auth.api_clients import services
 from core.auth.api_clients.models import ApiClient, ApiToken
 from core.auth.plugin import CORE_PERMISSIONS
+from core import tokens
 from core.db import tenant_scope, utcnow
 from core.web.strings import PERMISSION_DESCRIPTIONS
 from tests.fixtures.app import login
@@ -83,7 +84,7 @@ def test_a_client_gets_a_short_lived_opaque_token(machine, db_session, make_tena
     assert body["scope"] == "core.people.read core.sessions.read"
     with tenant_scope(tenant.id):
         stored = db_session.scalars(select(ApiToken)).one()
-    assert stored.token_hash == services.sha256(body["access_token"]) and body["access_token"] not in str(
+    assert stored.token_hash == tokens.digest(body["access_token"]) and body["access_token"] not in str(
         [stored.token_hash, stored.scopes])
     assert stored.expires_at.replace(tzinfo=None) > (utcnow() + timedelta(minutes=14)).replace(tzinfo=None)
 
@@ -359,7 +360,7 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_stored(admin, db_session)
     assert len(secret) >= 43 and f"https://samverka.example.org/api/v1/t/{tenant.slug}/oauth/token" in page.text
     with tenant_scope(tenant.id):
         row = db_session.scalars(select(ApiClient)).one()
-    assert row.secret_hash == services.sha256(secret) and row.created_by_id == user.id
+    assert row.secret_hash == tokens.digest(secret) and row.created_by_id == user.id
     assert secret not in str([getattr(row, c.key) for c in ApiClient.__table__.columns])
     assert row.scopes == ["core.people.read", "core.sessions.read"]
     listing = client.get(f"/t/{tenant.slug}/admin/api-clients/")
@@ -525,7 +526,7 @@ def test_token_lookups_work_under_row_level_security_as_the_app_role(machine, db
     token = token_for(machine, a, client, secret)
     assert machine.get(f"/api/v1/t/{a.slug}/people", headers=bearer(token)).status_code == 200
     assert machine.get(f"/api/v1/t/{b.slug}/people", headers=bearer(token)).status_code == 404
-    digest = services.sha256(token)
+    digest = tokens.digest(token)
     raw = "SELECT count(*) FROM api_token t JOIN api_client c ON c.id = t.api_client_id WHERE t.token_hash = :h"
     assert db_session.execute(text(raw), {"h": digest}).scalar() == 0  # no tenant: the database shows nothing
     with tenant_scope(b.id):

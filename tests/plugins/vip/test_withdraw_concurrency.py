@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core.audit.models import AuditEvent
 from core.db import tenant_scope, utcnow
 from core.people.models import Person
-from core.sessions.services import hash_token
+from core.tokens import digest
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services.ranking import initial_rank
 from tests.fixtures.database import drop_committed_tenant, require_postgresql
@@ -45,7 +45,7 @@ def waiting(app, test_settings):
             applied = utcnow() - timedelta(days=3)
             application = Application(person_id=person.id, audience="women", channel=Channel.web,
                                       contact_via=ContactVia.self, taken_before=False, applied_at=applied,
-                                      queue_rank=initial_rank(False, applied), withdraw_token_hash=hash_token(TOKEN))
+                                      queue_rank=initial_rank(False, applied), withdraw_token_hash=digest(TOKEN))
             session.add(application)
             session.commit()
     try:
