@@ -74,7 +74,8 @@ from core.sessions.services import (
     update_session,
 )
 from core.tenants.models import Tenant
-from core.tenants.services import local_time, plugin_settings, zone
+from core.tenants.clock import current_tenant, current_zone, from_local, local, local_time, zone
+from core.tenants.services import plugin_settings
 from core.tokens import digest as digest_token
 from core.tokens import matches as token_matches
 from core.tokens import new_token
@@ -110,8 +111,9 @@ __all__ = [
     "ScheduledSession", "SessionLeader", "Attendance", "AttendanceStatus", "SessionError",
     "create_session", "update_session", "record_attendance", "has_started", "statuses_open",
     "ID", "AttendanceInSchema", "AttendanceSchema",
-    # Tenants and their clock.
-    "Tenant", "TenantHooks", "plugin_settings", "zone", "local_time",
+    # Tenants, their plugin settings and their clock (stored UTC <-> the tenant's local time).
+    "Tenant", "TenantHooks", "plugin_settings",
+    "current_tenant", "zone", "current_zone", "local", "local_time", "from_local",
     # Tokens in links and cookies: shown once, only their digest stored.
     "new_token", "digest_token", "token_matches",
     # Text people type, CSV files.

@@ -16,7 +16,7 @@ from core import csvfile
 from core.audit.models import AuditEvent
 from core.db import current_tenant_ids, tenant_scope, utcnow
 from core.tenants.models import Tenant
-from core.tenants.services import local_time
+from core.tenants.clock import local_time
 
 
 @dataclass(frozen=True)

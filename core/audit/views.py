@@ -12,7 +12,7 @@ from core.audit.services import AuditFilter
 from core.auth.models import User
 from core.auth.permissions import requires
 from core.db import MAX_ID, db
-from core.tenants.services import zone
+from core.tenants.clock import zone
 from core.pagination import paginate, requested_page
 
 bp = Blueprint("audit", __name__, url_prefix="/t/<tenant>/audit")

@@ -19,7 +19,7 @@ from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
 from core.plugins import TenantHooks
 from core.tenants.models import Tenant
-from core.tenants.services import zone as tenant_zone
+from core.tenants.clock import zone as tenant_zone
 
 #: Fields a caller may set directly; the national ID goes through set_national_id.
 PERSON_FIELDS = (

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import as_utc, tenant_scope
+from core.db import tenant_scope
 from core.plugins import PluginRegistry
+from core.tenants.clock import local_time, zone  # noqa: F401  (the clock's home was here; callers still import them)
 from core.tenants.models import Tenant, TenantPlugin
 
 
@@ -45,17 +44,6 @@ def validate_settings(registry: PluginRegistry, plugin: str, settings: dict[str,
         return schema.dump(schema.load(settings or {}))
     except ValidationError as exc:
         raise PluginSettingsError(plugin, exc.normalized_messages()) from None
-
-
-def zone(tenant: Tenant | None) -> tzinfo:
-    """The zone of ``tenant``'s clock (UTC for no tenant)."""
-    return ZoneInfo(tenant.timezone) if tenant is not None else timezone.utc
-
-
-def local_time(moment: datetime, tenant: Tenant | None) -> datetime:
-    """A stored (UTC) ``moment`` as ``tenant``'s clock shows it, aware. Works without a
-    request (jobs, emails), unlike Flask-Babel's per-request time zone."""
-    return as_utc(moment).astimezone(zone(tenant))
 
 
 def plugin_state(session: Session, tenant: Tenant, plugin: str) -> TenantPlugin | None:

@@ -12,7 +12,7 @@ from flask_babel import get_locale, gettext
 
 from core.extensions import babel
 from core.settings import Settings
-from core.tenants.services import local_time
+from core.tenants.clock import local_time
 from core.web.messages import translate_messages
 from core.web.strings import field_label, label
 

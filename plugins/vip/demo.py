@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.auth import services as accounts
 from core.db import utcnow
+from core.toolkit import current_zone, from_local
 from plugins.vip.models import Application, ApplicationStatus
 from plugins.vip.services import applications, groups, meetings, offers, outreach, training, waitlist
 from plugins.vip.services.applications import VipStaffApplicationInSchema
@@ -123,7 +124,7 @@ def _weekday_at(days_ago: int, hour: int, zone) -> datetime:
     """A Wednesday about ``days_ago`` days back (or ahead when negative), at ``hour`` local time."""
     day = date.today() - timedelta(days=days_ago)
     day -= timedelta(days=(day.weekday() - 2) % 7)
-    return meetings.from_local(day, time(hour, 0), zone)
+    return from_local(day, time(hour, 0), zone)
 
 
 def _finished_group(session, women: list[Application], leaders) -> None:
@@ -132,7 +133,7 @@ def _finished_group(session, women: list[Application], leaders) -> None:
                               leader_ids=[u.id for u in leaders])
     for application in women:
         offers.place(session, application, group, now=now)
-    course = meetings.generate_meetings(session, group, first_start=_weekday_at(200, 13, meetings.current_zone(session)))
+    course = meetings.generate_meetings(session, group, first_start=_weekday_at(200, 13, current_zone(session)))
     for meeting in course:
         # Klara missed four meetings: eight of twelve is short of completing the course.
         statuses = {a.person_id: "present" for a in women}
@@ -150,7 +151,7 @@ def _running_group(session, men: list[Application], leaders) -> None:
                               leader_ids=[u.id for u in leaders])
     for application in men:
         offers.place(session, application, group, now=now)
-    course = meetings.generate_meetings(session, group, first_start=_weekday_at(30, 14, meetings.current_zone(session)))
+    course = meetings.generate_meetings(session, group, first_start=_weekday_at(30, 14, current_zone(session)))
     for meeting in course:
         if meeting.session.starts_at < now:
             statuses = {a.person_id: "present" for a in men}

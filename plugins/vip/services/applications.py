@@ -16,14 +16,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
-from core.db import MAX_ID, current_tenant_id, utcnow
+from core.db import MAX_ID, utcnow
 from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.people import services as people
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.vault import Vault
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
-from core.tenants.models import Tenant
+from core.toolkit import current_tenant
 from core.validation import FreeText, Name, ShortText
 from core.web.strings import N_
 from plugins.vip.models import (
@@ -352,10 +352,6 @@ def load_form(schema: Schema, form: dict[str, Any]) -> tuple[dict[str, Any] | No
 
 # --------------------------------------------------------------------------- submitting
 
-def _tenant(session: Session) -> Tenant:
-    return session.get(Tenant, current_tenant_id())
-
-
 def _language(data: dict[str, Any], language: str | None) -> str:
     chosen = language or data.get("language")
     if chosen in LANGUAGES:
@@ -481,7 +477,7 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     to = letters.recipient(application, person)
     if not to:
         return  # no email address: staff contact the applicant another way
-    tenant = _tenant(session)
+    tenant = current_tenant(session)
     token, application.withdraw_token_hash = links.new_token()
     session.flush()
     context = {"first_name": person.first_name, "organisation": tenant.name,
@@ -618,7 +614,7 @@ def possible_duplicates(session: Session, vault: Vault, application_or_candidate
 
     ``application_or_candidate`` is a saved application or validated form data not yet saved.
     """
-    country = country or _tenant(session).country
+    country = country or current_tenant(session).country
     if isinstance(application_or_candidate, Application):
         application = application_or_candidate
         person = application.person

@@ -38,7 +38,7 @@ from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
-from core.tenants.services import zone as tenant_zone
+from core.toolkit import zone as tenant_zone
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
 

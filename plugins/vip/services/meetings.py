@@ -6,7 +6,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from contextlib import nullcontext
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Iterable
 
 from babel.lists import format_list
@@ -28,7 +28,8 @@ from core.sessions.services import (  # noqa: F401  (has_started, statuses_open:
 )
 from core.tenants.models import Tenant
 from core.validation import clean_into
-from core.tenants.services import zone as zone_of
+from core.toolkit import current_zone, from_local, local
+from core.toolkit import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
 from plugins.vip.services.groups import LOCATION_MAX, GroupConflict, GroupError
@@ -41,26 +42,6 @@ YEARS = (2000, 2100)
 BOOKING_LOCK = zlib.crc32(b"vip.bookings") - 2**31
 #: Attendance already recorded as not coming: no reminder for that meeting.
 NOT_COMING = (AttendanceStatus.absent_with_notice, AttendanceStatus.cancelled)
-
-
-def tenant_zone(tenant: Tenant | None) -> tzinfo:
-    """The zone of the clock a tenant's meetings are planned and shown in."""
-    return zone_of(tenant)
-
-
-def current_zone(session: Session) -> tzinfo:
-    """The local time zone of the current tenant."""
-    return tenant_zone(session.get(Tenant, current_tenant_id()))
-
-
-def local(moment: datetime, zone: tzinfo) -> datetime:
-    """``moment`` as the clock in ``zone`` shows it."""
-    return as_utc(moment).astimezone(zone)
-
-
-def from_local(day: date, at, zone: tzinfo) -> datetime:
-    """The moment a clock in ``zone`` shows ``day`` at ``at`` (a time), in UTC."""
-    return datetime.combine(day, at).replace(tzinfo=zone).astimezone(timezone.utc)
 
 
 def theme_label(theme: str) -> str:
@@ -464,7 +445,7 @@ def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
     keys = {f"vip.reminder.{m.id}.{row.person_id}" for m, row in wanted}
     sent = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys)))) \
         if keys else set()
-    zone = tenant_zone(tenant)
+    zone = zone_of(tenant)
     queued = 0
     for meeting, row in wanted:
         key = f"vip.reminder.{meeting.id}.{row.person_id}"

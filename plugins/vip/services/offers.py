@@ -36,11 +36,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit.services import record
-from core.db import as_utc, current_tenant_id
+from core.db import as_utc
 from core.errors import Conflict, FieldError
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
-from core.tenants.services import local_time
+from core.toolkit import current_tenant, local_time
 from core.web.strings import N_, label
 from plugins.vip.models import (
     IN_LINE,
@@ -448,7 +448,7 @@ def _send_offer(session: Session, offer: Offer, application: Application, group:
     to = letters.recipient(application)
     if to is None:
         return False
-    tenant = session.get(Tenant, current_tenant_id())
+    tenant = current_tenant(session)
     group = session.scalars(select(Group).where(Group.id == group.id).options(
         selectinload(Group.meetings).selectinload(Meeting.session))).one()
     meeting = first_meeting(group, now)

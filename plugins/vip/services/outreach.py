@@ -35,13 +35,13 @@ from sqlalchemy.orm import Session, contains_eager
 
 from core import csvfile
 from core.audit import services as audit
-from core.db import current_tenant_id
 from core.errors import FieldError, NotFound
 from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
 from core.people import services as people
 from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
+from core.toolkit import current_tenant
 from core.validation import clean_into
 from plugins.vip.models import Outreach
 from plugins.vip.services.applications import possible_duplicates
@@ -292,12 +292,6 @@ def _apply(outreach: Outreach, values: dict[str, Any]) -> list[str]:
 # --- Single entry --------------------------------------------------------------------------
 
 
-def _tenant_country(session: Session) -> str:
-    from core.tenants.models import Tenant
-
-    return session.get(Tenant, current_tenant_id()).country
-
-
 def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str | None = None,
            today: date | None = None) -> Recorded:
     """Record outreach for one person: a registered one (``person_id``) or one given by
@@ -309,7 +303,7 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
     Raises :class:`OutreachError` with a field map; audited.
     """
     today = today or date.today()
-    country = country or _tenant_country(session)
+    country = country or current_tenant(session).country
     errors: dict[str, list[str]] = {}
     given_person = [k for k in PERSON_KEYS if k != "national_id_country" and not _blank(data.get(k))]
     person = parsed = None

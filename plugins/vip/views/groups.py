@@ -13,6 +13,8 @@ from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
 from core.sessions.models import AttendanceStatus
+from core.toolkit import from_local, local
+from core.toolkit import zone as tenant_zone
 from plugins.vip.models import GroupStatus
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
@@ -23,7 +25,7 @@ from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp
 
 def _zone():
-    return meeting_services.tenant_zone(g.tenant)
+    return tenant_zone(g.tenant)
 
 
 def _audiences(settings) -> list[tuple[str, str]]:
@@ -164,7 +166,7 @@ def group_meetings(group_id: int):
     if not errors:
         try:
             meeting_services.generate_meetings(
-                db.session, group, first_start=meeting_services.from_local(day, at, _zone()), every_days=every_days,
+                db.session, group, first_start=from_local(day, at, _zone()), every_days=every_days,
                 location=typed["location"].strip() or None, skip_dates=skip)
         except GroupError as exc:
             db.session.rollback()
@@ -203,8 +205,8 @@ def _meeting_page(meeting, *, typed: dict, errors: dict, status: int = 200):
     return render_template(
         "vip/meeting.html", meeting=meeting, rows=rows, statuses=meeting_services.statuses_open(meeting.session),
         started=meeting_services.has_started(meeting.session), typed=typed, errors=errors,
-        starts=meeting_services.local(meeting.session.starts_at, zone),
-        ends=meeting_services.local(meeting.session.ends_at, zone), theme=meeting_services.theme_label(meeting.theme),
+        starts=local(meeting.session.starts_at, zone),
+        ends=local(meeting.session.ends_at, zone), theme=meeting_services.theme_label(meeting.theme),
         can_record=has_permission("vip.attendance") and not meeting.session.cancelled,
     ), status
 
@@ -252,7 +254,7 @@ def meeting_move(meeting_id: int):
     meeting = meeting_services.meeting_or_404(db.session, meeting_id)
     zone = _zone()
     if request.method == "GET":
-        starts = meeting_services.local(meeting.session.starts_at, zone)
+        starts = local(meeting.session.starts_at, zone)
         typed = {"date": starts.date().isoformat(), "time": starts.strftime("%H:%M"),
                  "location": meeting.session.location or "", "move_later": ""}
         return _move_page(meeting, typed, {})
@@ -263,7 +265,7 @@ def meeting_move(meeting_id: int):
     if errors:
         return _move_page(meeting, typed, errors, 422)
     try:
-        meeting_services.reschedule(db.session, meeting, meeting_services.from_local(day, at, zone),
+        meeting_services.reschedule(db.session, meeting, from_local(day, at, zone),
                                     location=typed["location"].strip() or None, move_later=typed["move_later"] == "yes")
     except GroupError as exc:
         db.session.rollback()
@@ -280,6 +282,6 @@ def _move_page(meeting, typed: dict, errors: dict, status: int = 200):
     zone = _zone()
     return render_template(
         "vip/meeting_move.html", meeting=meeting, typed=typed, errors=errors,
-        starts=meeting_services.local(meeting.session.starts_at, zone),
-        ends=meeting_services.local(meeting.session.ends_at, zone),
+        starts=local(meeting.session.starts_at, zone),
+        ends=local(meeting.session.ends_at, zone),
     ), status
