@@ -18,6 +18,7 @@ from core.audit.services import record as record_audit
 from core.auth.guard import current_user, has_permission
 from core.auth.models import User
 from core.auth.permissions import declared_permission, public, requires
+from core.auth.services import staff_emails, staff_of_tenant, staff_query, staff_roles
 from core.csvfile import writer as csv_writer
 from core.db import (
     MAX_ID,
@@ -75,7 +76,7 @@ from core.sessions.services import (
 )
 from core.tenants.models import Tenant
 from core.tenants.clock import current_tenant, current_zone, from_local, local, local_time, zone
-from core.tenants.services import plugin_settings
+from core.tenants.services import plugin_settings, plugin_tenants
 from core.tokens import digest as digest_token
 from core.tokens import matches as token_matches
 from core.tokens import new_token
@@ -96,6 +97,8 @@ __all__ = [
     "FieldError", "Conflict", "NotFound", "get_or_404",
     # Permissions.
     "requires", "public", "declared_permission", "has_permission", "current_user", "User",
+    # Staff: users holding any role at the current tenant (and, for aggregates, at several).
+    "staff_query", "staff_of_tenant", "staff_roles", "staff_emails",
     # Pagination of lists (pages and API).
     "Page", "PageArgsSchema", "page_schema", "paginate", "requested_page",
     "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_PAGE",
@@ -112,7 +115,7 @@ __all__ = [
     "create_session", "update_session", "record_attendance", "has_started", "statuses_open",
     "ID", "AttendanceInSchema", "AttendanceSchema",
     # Tenants, their plugin settings and their clock (stored UTC <-> the tenant's local time).
-    "Tenant", "TenantHooks", "plugin_settings",
+    "Tenant", "TenantHooks", "plugin_settings", "plugin_tenants",
     "current_tenant", "zone", "current_zone", "local", "local_time", "from_local",
     # Tokens in links and cookies: shown once, only their digest stored.
     "new_token", "digest_token", "token_matches",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Iterable
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.auth import sessions, totp
 from core.auth.models import Invitation, PasswordResetToken, RoleGrant, User
 from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
-from core.db import as_utc, tenant_scope, user_scope, utcnow
+from core.db import as_utc, current_tenant_id, tenant_scope, user_scope, utcnow
 from core.tenants.models import Tenant
 from core.tokens import digest, new_token
 from core.validation import clean_into
@@ -298,3 +299,50 @@ def holders(session: Session, tenant: Tenant) -> list[tuple[User, list[str]]]:
     users = session.scalars(select(User).where(User.id.in_(by_user)).order_by(User.name)).all() if by_user else []
     return [(u, sorted(by_user[u.id])) for u in users]
 
+
+def _staff_ids() -> Select:
+    """A subquery of the ids of the current tenant's staff: users holding any role here."""
+    return select(RoleGrant.user_id).where(RoleGrant.tenant_id == current_tenant_id())
+
+
+def staff_query(ids: Iterable[int] | None = None) -> Select:
+    """A SELECT of the current tenant's staff (users with any role here), by name; only those
+    of ``ids`` when given. A user with roles at other tenants only is not staff here."""
+    stmt = select(User).where(User.id.in_(_staff_ids()))
+    if ids is not None:
+        stmt = stmt.where(User.id.in_(list(ids)))
+    return stmt.order_by(User.name, User.id)
+
+
+def staff_of_tenant(session: Session, ids: Iterable[int] | None = None) -> list[User]:
+    """The current tenant's staff (of ``ids``, when given), by name (one query)."""
+    return list(session.scalars(staff_query(ids)))
+
+
+def staff_roles(session: Session, users: Iterable[User]) -> dict[int, tuple[str, ...]]:
+    """The roles each of ``users`` holds at the current tenant, sorted; a user with none here is
+    left out (one query, whatever the number of users)."""
+    ids = [u.id for u in users]
+    if not ids:
+        return {}
+    roles: dict[int, list[str]] = {}
+    for user_id, role in session.execute(select(RoleGrant.user_id, RoleGrant.role).where(
+            RoleGrant.tenant_id == current_tenant_id(), RoleGrant.user_id.in_(ids))):
+        roles.setdefault(user_id, []).append(role)
+    return {user_id: tuple(sorted(held)) for user_id, held in roles.items()}
+
+
+def staff_emails(session: Session, tenant_ids: Iterable[int]) -> dict[int, set[str]]:
+    """For each of ``tenant_ids``, the addresses of its active staff (one query; tenants without
+    any are left out). For aggregates over several tenants, in the caller's tenant scope (as
+    core/stats sets it): the addresses are for matching, never to be shown."""
+    tenant_ids = list(tenant_ids)
+    if not tenant_ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    for tenant_id, email in session.execute(
+        select(RoleGrant.tenant_id, User.email).join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.tenant_id.in_(tenant_ids), User.is_active.is_(True)).distinct()
+    ):
+        found.setdefault(tenant_id, set()).add(email)
+    return found

@@ -10,8 +10,8 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.auth.models import RoleGrant
-from core.db import as_utc, current_tenant_id, utcnow
+from core.auth.services import staff_of_tenant
+from core.db import as_utc, utcnow
 from core.errors import FieldError, get_or_404
 from core.people.models import Person
 from core.sessions.models import Attendance, AttendanceStatus, CalendarFeed, ScheduledSession, SessionLeader
@@ -37,8 +37,7 @@ def _check_people(session: Session, leader_ids: Iterable[int], participant_ids: 
     errors: dict[str, list[str]] = {}
     leader_ids, participant_ids = set(leader_ids), set(participant_ids)
     if leader_ids:
-        staff = set(session.scalars(select(RoleGrant.user_id).where(RoleGrant.user_id.in_(leader_ids),
-                                                                       RoleGrant.tenant_id == current_tenant_id())))
+        staff = {user.id for user in staff_of_tenant(session, leader_ids)}
         if leader_ids - staff:
             errors["leader_ids"] = [f"Not staff of this organisation: {sorted(leader_ids - staff)}."]
     if participant_ids:

@@ -97,6 +97,20 @@ def plugin_settings(session: Session, plugin: str) -> dict[str, Any]:
     return dict(row.settings) if row is not None else {}
 
 
+def plugin_tenants(session: Session, plugin: str, tenant_ids: list[int], *,
+                   enabled: bool | None = None) -> dict[int, dict[str, Any]]:
+    """Of ``tenant_ids``, those that have a row for ``plugin`` and its stored settings, from one
+    query: every such tenant (``enabled=None``), or only those with it on (True) or off (False).
+    Runs in the caller's tenant scope (an aggregate over several tenants, as core/stats sets it)."""
+    if not tenant_ids:
+        return {}
+    stmt = select(TenantPlugin.tenant_id, TenantPlugin.settings).where(
+        TenantPlugin.tenant_id.in_(tenant_ids), TenantPlugin.plugin == plugin)
+    if enabled is not None:
+        stmt = stmt.where(TenantPlugin.enabled.is_(enabled))
+    return {tenant_id: dict(settings or {}) for tenant_id, settings in session.execute(stmt)}
+
+
 def enabled_tenants(session: Session, tenant_ids: list[int]) -> dict[str, list[int]]:
     """For each plugin, which of ``tenant_ids`` have it on (one query, for operators)."""
     if not tenant_ids:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import PageArgsSchema, page_schema, paginate
+from core.toolkit import staff_query
 from core.validation import Name, ShortText
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
@@ -187,6 +188,6 @@ class StaffTrainingList(MethodView):
     def get(self, page, per_page):
         """Everyone with a role in this tenant and whether they are a trained VIP leader (and
         since when), from the national register. Nothing about any other tenant."""
-        result = paginate(db.session, services.staff(), page, per_page)
+        result = paginate(db.session, staff_query(), page, per_page)
         result.items = services.staff_training(db.session, result.items)
         return result

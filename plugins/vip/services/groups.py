@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.audit import services as audit
 from core.audit.services import Actor, acting_as, current_actor
-from core.auth.models import RoleGrant, User
-from core.db import as_utc, current_tenant_id, utcnow
+from core.auth.models import User
+from core.db import as_utc, utcnow
 from core.errors import Conflict, FieldError, get_or_404
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import update_session
+from core.toolkit import staff_of_tenant
 from core.validation import clean_into
 from plugins.vip.models import (
     Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting, Offer, OfferStatus,
@@ -113,10 +114,7 @@ def summaries(session: Session, group_ids: Iterable[int], now: datetime | None =
 def staff_with_training(session: Session) -> list[tuple[User, date | None]]:
     """The current tenant's staff (anyone with a role here), by name, with the date each was
     trained as a VIP leader or None (two queries)."""
-    users = list(session.scalars(
-        select(User).where(User.id.in_(select(RoleGrant.user_id).where(RoleGrant.tenant_id == current_tenant_id())))
-        .order_by(User.name, User.id)
-    ))
+    users = staff_of_tenant(session)
     trained = trained_dates(session, users)
     return [(user, trained[user.id]) for user in users]
 
@@ -158,10 +156,7 @@ def check_leaders(session: Session, leader_ids: Iterable[Any],
         messages.append(ngettext("Choose exactly %(num)s leader.", "Choose exactly %(num)s leaders.", needed))
     if not ids:
         return [], messages
-    users = {u.id: u for u in session.scalars(
-        select(User).where(User.id.in_(ids),
-                           User.id.in_(select(RoleGrant.user_id).where(RoleGrant.tenant_id == current_tenant_id())))
-    )}
+    users = {u.id: u for u in staff_of_tenant(session, ids)}
     strangers = [i for i in ids if i not in users]
     if strangers:
         # Say nothing about who they are: they may be another organisation's staff.

@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.auth.models import RoleGrant, User
 from core.db import as_utc, utcnow
 from core.hookspecs import Metric
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession
-from core.tenants.models import TenantPlugin
+from core.toolkit import plugin_tenants, staff_emails
 from plugins.vip.models import (
     IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach, TrainedLeader,
 )
@@ -43,11 +42,7 @@ def _rates(tenant_ids: list[int], parts: dict[int, tuple[int, int]]) -> dict[int
 
 def tenant_settings(session: Session, tenant_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Each tenant's VIP settings with defaults filled in, from one query."""
-    rows = session.execute(
-        select(TenantPlugin.tenant_id, TenantPlugin.settings)
-        .where(TenantPlugin.tenant_id.in_(tenant_ids), TenantPlugin.plugin == KEY)
-    )
-    stored = dict(rows.all())
+    stored = plugin_tenants(session, KEY, tenant_ids)
     return {t: load_settings(stored.get(t)) for t in tenant_ids}
 
 
@@ -183,26 +178,17 @@ def trained_leaders(session: Session, tenant_ids: list[int]) -> dict[int, int]:
     """Staff (active users with any role at the tenant) who are in the national register of
     trained leaders, per tenant running VIP. Three queries: who runs VIP, their staff's addresses,
     and the register entries matching those addresses' digests."""
-    running = set(session.scalars(
-        select(TenantPlugin.tenant_id)
-        .where(TenantPlugin.tenant_id.in_(tenant_ids), TenantPlugin.plugin == KEY, TenantPlugin.enabled.is_(True))
-    ))
+    running = plugin_tenants(session, KEY, tenant_ids, enabled=True)
     if not running:
         return {}
-    staff = session.execute(
-        select(RoleGrant.tenant_id, User.email).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.tenant_id.in_(running), User.is_active.is_(True)).distinct()
-    ).all()
-    digests = {email_digest(email) for _tenant_id, email in staff}
+    staff = {tenant_id: {email_digest(email) for email in emails}
+             for tenant_id, emails in staff_emails(session, running).items()}
+    digests = set().union(*staff.values())
     trained = set(session.scalars(
         select(TrainedLeader.email_digest).where(TrainedLeader.email_digest.in_(digests))
     )) if digests else set()
-    found: dict[int, set[str]] = defaultdict(set)
-    for tenant_id, email in staff:
-        digest = email_digest(email)
-        if digest in trained:
-            found[tenant_id].add(digest)
-    return {tenant_id: len(people) for tenant_id, people in found.items()}
+    found = {tenant_id: people & trained for tenant_id, people in staff.items()}
+    return {tenant_id: len(people) for tenant_id, people in found.items() if people}
 
 
 METRICS = [

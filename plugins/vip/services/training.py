@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core import csvfile
 from core.audit import services as audit
-from core.auth.models import RoleGrant, User
+from core.auth.models import User
 from core.db import current_tenant_id
 from core.errors import FieldError, NotFound
+from core.toolkit import staff_roles
 from core.validation import clean_into
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
@@ -309,21 +310,12 @@ class StaffStatus:
         return self.trained_on is not None
 
 
-def staff():
-    """A SELECT of the users with a role at the current tenant, by name."""
-    holders = select(RoleGrant.user_id).where(RoleGrant.tenant_id == current_tenant_id())
-    return select(User).where(User.id.in_(holders)).order_by(User.name, User.id)
-
-
 def staff_training(session: Session, users: list[User]) -> list[StaffStatus]:
     """The training status of ``users`` (staff of the current tenant): their roles here and
     the register's date. Two queries whatever the number of users; nothing about any other
     tenant is read."""
     if not users:
         return []
-    roles: dict[int, list[str]] = {}
-    for user_id, role in session.execute(select(RoleGrant.user_id, RoleGrant.role).where(
-            RoleGrant.tenant_id == current_tenant_id(), RoleGrant.user_id.in_([u.id for u in users]))):
-        roles.setdefault(user_id, []).append(role)
+    roles = staff_roles(session, users)
     dates = register.trained_dates(session, users)
-    return [StaffStatus(u, tuple(sorted(roles.get(u.id, ()))), dates.get(u.id)) for u in users]
+    return [StaffStatus(u, roles.get(u.id, ()), dates.get(u.id)) for u in users]

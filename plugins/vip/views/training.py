@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
+from core.toolkit import staff_query
 from plugins.vip.services import training as services
 from plugins.vip.views import bp
 
@@ -200,7 +201,7 @@ def training_register_csv():
 @bp.get("/staff/training")
 @requires("vip.view")
 def staff_training():
-    page = paginate(db.session, services.staff(), requested_page(), 50)
+    page = paginate(db.session, staff_query(), requested_page(), 50)
     rows = services.staff_training(db.session, page.items)
     roles = current_app.extensions["samverka"].roles.roles
     return render_template("vip/staff_training.html", page=page, rows=rows, roles=roles)
