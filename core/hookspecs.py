@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, NamedTuple, get_args
 
 import pluggy
 
@@ -67,16 +67,35 @@ class NavItem:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+class Rate(NamedTuple):
+    """A rate or median with the number of people it stands on: core/stats hides the figure
+    where ``base`` is below five, so it never reveals a handful of people."""
+
+    value: float
+    base: int
+
+
+#: What a metric's figures are. A "count" is summed into a total and suppressed below five
+#: (1-4 show as "<5"); a "rate" or "median" gets no total, and is hidden where the
+#: :class:`Rate` it returns stands on fewer than five people.
+MetricKind = Literal["count", "rate", "median"]
+
+
 @dataclass(frozen=True)
 class Metric:
     """A figure for national comparison, computed per tenant and aggregated in core/stats."""
 
     key: str
     title: str
-    #: ``compute(session, tenant_ids) -> dict[tenant_id, number]``; returns aggregates only.
-    compute: Callable[[Session, list[int]], dict[int, float]]
-    #: "count" figures are suppressed below five; "rate" and "median" carry their base count.
-    kind: str = "count"
+    #: ``compute(session, tenant_ids) -> {tenant_id: figure}``; returns aggregates only.
+    #: A figure is a number, or for a "rate" or "median" a :class:`Rate` (a bare number is
+    #: shown as it is). A tenant it leaves out gets 0.
+    compute: Callable[[Session, list[int]], Mapping[int, float | Rate]]
+    kind: MetricKind = "count"
+
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(MetricKind):
+            raise ValueError(f"metric {self.key!r}: kind {self.kind!r} is not one of {get_args(MetricKind)}")
 
 
 @dataclass(frozen=True)
