@@ -1,0 +1,121 @@
+"""The one door into core for plugins: every name a plugin may use, documented in docs/plugins.md.
+
+A plugin imports ``core.toolkit`` and ``core.hookspecs`` and nothing else of core; everything
+else is core's own and may change without notice (tests/core/test_toolkit.py holds plugins to
+it). Each name below is re-exported from where core keeps it, so a plugin and core share one
+implementation; what is not listed here is private to core.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale, lazy_gettext
+from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from core.audit.services import Actor, acting_as, current_actor
+from core.audit.services import record as record_audit
+from core.auth.guard import current_user, has_permission
+from core.auth.models import User
+from core.auth.permissions import declared_permission, public, requires
+from core.csvfile import writer as csv_writer
+from core.db import (
+    MAX_ID,
+    Base,
+    TenantOwned,
+    UtcDateTime,
+    as_utc,
+    current_tenant_id,
+    db,
+    utcnow,
+)
+from core.errors import Conflict, FieldError, NotFound, get_or_404
+from core.hookspecs import hookimpl
+from core.pagination import (
+    DEFAULT_PER_PAGE,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    Page,
+    PageArgsSchema,
+    page_schema,
+    paginate,
+    requested_page,
+)
+from core.people.models import Consent, ConsentGiver, Person
+from core.people.national_id import NationalId, NationalIdError
+from core.people.national_id import parse as parse_national_id
+from core.people.services import (
+    Duplicate,
+    LegalHold,
+    PersonError,
+    PersonGone,
+    add_consent,
+    create_person,
+    erase_person,
+    find_duplicates,
+    get_person,
+    has_consent,
+    lock_people,
+    open_person,
+    person_or_404,
+    update_person,
+)
+from core.people.services import shown as shown_person
+from core.people.vault import Vault
+from core.plugins import TenantHooks
+from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
+from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
+from core.sessions.services import (
+    SessionError,
+    create_session,
+    has_started,
+    record_attendance,
+    statuses_open,
+    update_session,
+)
+from core.tenants.models import Tenant
+from core.tenants.services import local_time, plugin_settings, zone
+from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
+from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.idempotency import idempotent
+from core.web.openapi import ProblemSchema, conflict_response
+from core.web.ratelimit import limited
+from core.web.strings import N_, label, register_field_labels, register_labels
+from core.web.urls import external_url
+
+__all__ = [
+    # The contract's marker (the dataclasses a hook returns are in core.hookspecs).
+    "hookimpl",
+    # Database: the request's session, models owned by a tenant, time.
+    "db", "Base", "TenantOwned", "UtcDateTime", "MAX_ID", "current_tenant_id", "utcnow", "as_utc",
+    # Errors services raise; core maps them to 422, 409 and 404 for pages and the API.
+    "FieldError", "Conflict", "NotFound", "get_or_404",
+    # Permissions.
+    "requires", "public", "declared_permission", "has_permission", "current_user", "User",
+    # Pagination of lists (pages and API).
+    "Page", "PageArgsSchema", "page_schema", "paginate", "requested_page",
+    "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_PAGE",
+    # Audit.
+    "record_audit", "Actor", "acting_as", "current_actor",
+    # People, consent, national IDs.
+    "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
+    "PersonError", "PersonGone", "LegalHold",
+    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person",
+    "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person",
+    "NationalId", "NationalIdError", "parse_national_id",
+    # Scheduled sessions and attendance.
+    "ScheduledSession", "SessionLeader", "Attendance", "AttendanceStatus", "SessionError",
+    "create_session", "update_session", "record_attendance", "has_started", "statuses_open",
+    "ID", "AttendanceInSchema", "AttendanceSchema",
+    # Tenants and their clock.
+    "Tenant", "TenantHooks", "plugin_settings", "zone", "local_time",
+    # Text people type, CSV files.
+    "Name", "ShortText", "FreeText", "TextError", "clean_text", "clean_into", "clean_fields", "csv_writer",
+    # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.
+    "PROBLEM_JSON", "ProblemSchema", "abort_invalid", "conflict_response", "idempotent", "limited",
+    "external_url",
+    # Language: translation, labels of enums and fields, dates in the reader's language.
+    "_", "gettext", "ngettext", "lazy_gettext", "N_", "force_locale", "get_locale",
+    "format_date", "format_time", "format_datetime",
+    "label", "register_labels", "register_field_labels",
+]
