@@ -14,7 +14,7 @@ from core import extensions
 from core.auth.permissions import RoleRegistry, public
 from core.db import MAX_ID, db
 from core.people.vault import Vault
-from core.plugins import PluginRegistry
+from core.plugins import PluginRegistry, call_each
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,27 +148,24 @@ def _build_registries(state: SamverkaState) -> None:
     state.roles = RoleRegistry(permissions, roles)
     state.metrics = {m.key: m for group in hook.samverka_metrics() for m in group}
     state.due_jobs = {}
-    for impl in hook.samverka_due_jobs.get_hookimpls():
-        plugin = impl.plugin_name.removeprefix("core.")
-        for job in impl.function() or ():
-            state.due_jobs[f"{plugin}.{job.key}"] = (plugin, impl.plugin_name.startswith("core."), job)
+    for answer in call_each(hook.samverka_due_jobs):
+        for job in answer.result or ():
+            state.due_jobs[f"{answer.key}.{job.key}"] = (answer.key, answer.internal, job)
 
 
 def _register_blueprints(app: Flask, state: SamverkaState) -> None:
     hook = state.registry.hook
-    for impl in hook.samverka_web_blueprints.get_hookimpls():
-        internal = impl.plugin_name.startswith("core.")
-        for bp in impl.function() or ():
-            prefix = bp.url_prefix if internal else f"/t/<tenant>/{impl.plugin_name}{bp.url_prefix or ''}"
+    for answer in call_each(hook.samverka_web_blueprints):
+        for bp in answer.result or ():
+            prefix = bp.url_prefix if answer.internal else f"/t/<tenant>/{answer.plugin}{bp.url_prefix or ''}"
             app.register_blueprint(bp, url_prefix=prefix)
-            if not internal:
-                state.blueprint_plugins[bp.name] = impl.plugin_name
-    for impl in hook.samverka_api_blueprints.get_hookimpls():
-        internal = impl.plugin_name.startswith("core.")
-        for bp in impl.function() or ():
-            base = "/api/v1/t/<tenant>" if internal else f"/api/v1/t/<tenant>/{impl.plugin_name}"
+            if not answer.internal:
+                state.blueprint_plugins[bp.name] = answer.plugin
+    for answer in call_each(hook.samverka_api_blueprints):
+        for bp in answer.result or ():
+            base = "/api/v1/t/<tenant>" if answer.internal else f"/api/v1/t/<tenant>/{answer.plugin}"
             # JSON bodies cannot be sent cross-site without CORS; bearer clients carry no cookie.
             extensions.csrf.exempt(bp)
             state.api.register_blueprint(bp, url_prefix=f"{base}{bp.url_prefix or ''}")
-            if not internal:
-                state.blueprint_plugins[bp.name] = impl.plugin_name
+            if not answer.internal:
+                state.blueprint_plugins[bp.name] = answer.plugin

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import pluggy
+from pluggy import HookCallError, HookImpl
 
 from core import hookspecs
+from core.db import Base
 from core.hookspecs import PluginInfo
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,59 @@ class LoadedPlugin:
         return self.source == "internal"
 
 
+class HookResult(NamedTuple):
+    """One plugin's answer to a hook called plugin by plugin (:func:`call_each`)."""
+
+    #: The name the plugin is registered under: its key, or ``core.<name>`` for core's own.
+    plugin: str
+    result: Any
+
+    @property
+    def internal(self) -> bool:
+        return self.plugin.startswith("core.")
+
+    @property
+    def key(self) -> str:
+        """The plugin's key; for core's own modules the name after ``core.``."""
+        return self.plugin.removeprefix("core.")
+
+
+def call_impl(impl: HookImpl, kwargs: dict[str, Any]) -> Any:
+    """Call one hook implementation as pluggy does: with only the arguments it names (an
+    implementation may take a subset of the hookspec's), so a plugin that needs fewer
+    arguments keeps working and a hook may gain arguments without breaking plugins."""
+    try:
+        args = [kwargs[name] for name in impl.argnames]
+    except KeyError as missing:
+        raise HookCallError(f"{impl.plugin_name}.{impl.function.__name__} takes {missing}, which was not given") from None
+    return impl.function(*args)
+
+
+def call_each(hook: Any, /, *, except_plugin: str | None = None, **kwargs: Any) -> list[HookResult]:
+    """Call ``hook`` (from ``registry.hook`` or a tenant's relay) on each of its plugins in
+    turn, but ``except_plugin`` (a registered name), for callers that must know whose answer
+    is whose (export, erasure, blueprints, due-jobs). Every answer comes back, None
+    included, in the order of registration. Wrappers are not called: they only make sense
+    around pluggy's own call."""
+    return [HookResult(impl.plugin_name, call_impl(impl, kwargs)) for impl in hook.get_hookimpls()
+            if impl.plugin_name != except_plugin and not (impl.hookwrapper or impl.wrapper)]
+
+
+def plugin_tables(module: object) -> set[str]:
+    """The tables of the models a plugin defines: those of every mapped class in the plugin's
+    package (the plugin module's own when it stands alone). The package's ``models`` module
+    is imported first, so models a plugin imports only when needed are counted too."""
+    source = module if isinstance(module, ModuleType) else sys.modules.get(getattr(module, "__module__", ""))
+    if source is None:
+        return set()
+    package = source.__package__ or source.__name__
+    if hasattr(sys.modules.get(package), "__path__") and importlib.util.find_spec(f"{package}.models"):
+        importlib.import_module(f"{package}.models")
+    return {table.name for mapper in Base.registry.mappers
+            if mapper.class_.__module__ == package or mapper.class_.__module__.startswith(f"{package}.")
+            for table in mapper.tables}
+
+
 class PluginRegistry:
     """Owns the pluggy manager of one app: internal modules first, then discovered plugins."""
 
@@ -54,8 +112,10 @@ class PluginRegistry:
         return self.pm.hook
 
     def register_internal(self, module: ModuleType, key: str) -> None:
-        """Register one of core's own modules; internal plugins are on for every tenant."""
+        """Register one of core's own modules; internal plugins are on for every tenant. A
+        hook core implements but does not declare fails here, not in the next plugin's check."""
         self.pm.register(module, name=f"core.{key}")
+        self.pm.check_pending()
 
     def register(self, module: object, *, source: str) -> LoadedPlugin:
         """Register a programme plugin, checking its info against the contract."""
@@ -68,6 +128,7 @@ class PluginRegistry:
             if info.key in self.plugins:
                 raise PluginError(f"plugin key {info.key!r} is already taken")
             self.pm.check_pending()
+            self._check_names(module, info.key)
         except Exception:
             self.pm.unregister(module)
             raise
@@ -105,6 +166,18 @@ class PluginRegistry:
                 log.exception("plugin %s failed to load and is left out", ep.name)
                 self.failed[ep.name] = f"{type(exc).__name__}: {exc}"
 
+    def _check_names(self, module: object, key: str) -> None:
+        """The contract's names: tables ``<key>_*``, blueprints ``<key>`` or ``<key>_...``."""
+        wrong = [f"table {name!r}" for name in sorted(plugin_tables(module)) if not name.startswith(f"{key}_")]
+        for hook_name in ("samverka_web_blueprints", "samverka_api_blueprints"):
+            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                if impl.plugin is module:
+                    wrong += [f"blueprint {bp.name!r}" for bp in call_impl(impl, {}) or ()
+                              if bp.name != key and not bp.name.startswith(f"{key}_")]
+        if wrong:
+            raise PluginError(f"plugin {key!r} must name its tables {key}_* and its blueprints {key} or "
+                              f"{key}_...: {', '.join(wrong)}")
+
     def _single_info(self, module: object) -> PluginInfo:
         impl = getattr(module, "samverka_plugin_info", None)
         if impl is None:
@@ -115,12 +188,13 @@ class PluginRegistry:
         return info
 
     def call_one(self, key: str, hook_name: str, **kwargs: Any) -> Any:
-        """Call ``hook_name`` on one plugin only (enable, disable, demo data of that plugin)."""
+        """Call ``hook_name`` on one plugin only (enable, disable, demo data of that plugin),
+        with the arguments its implementation takes; None when it has none."""
         module = self.plugins[key].module
-        impl = getattr(module, hook_name, None)
-        if impl is None:
-            return None
-        return impl(**kwargs)
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin is module:
+                return call_impl(impl, kwargs)
+        return None
 
     def relay(self, enabled: Iterable[str]) -> TenantHooks:
         """The hooks of internal plugins plus the plugins in ``enabled``, for one tenant."""

@@ -56,6 +56,7 @@ from core.people.services import (
     find_duplicates,
     get_person,
     has_consent,
+    held_by_plugins,
     lock_people,
     open_person,
     person_or_404,
@@ -108,7 +109,7 @@ __all__ = [
     "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
     "PersonError", "PersonGone", "LegalHold",
     "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person",
-    "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person",
+    "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person", "held_by_plugins",
     "NationalId", "NationalIdError", "parse_national_id",
     # Scheduled sessions and attendance.
     "ScheduledSession", "SessionLeader", "Attendance", "AttendanceStatus", "SessionError",

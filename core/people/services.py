@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +17,7 @@ from core.idempotency import services as idempotency
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
-from core.plugins import TenantHooks
+from core.plugins import TenantHooks, call_each
 from core.tenants.models import Tenant
 from core.tenants.clock import zone as tenant_zone
 
@@ -288,15 +288,26 @@ def export_person(session: Session, hooks: TenantHooks, person: Person) -> dict[
         "person": _dump_local(PersonSchema(), shown(person, see_protected=True), zone),
         "consents": [_dump_local(ConsentSchema(), consent, zone) for consent in person.consents],
     }
-    plugins: dict[str, Any] = {}
-    for impl in hooks.samverka_person_export.get_hookimpls():
-        result = impl.function(session=session, person=person)
-        if result is not None:
-            plugins[impl.plugin_name.removeprefix("core.")] = result
+    plugins = {answer.key: answer.result for answer in call_each(hooks.samverka_person_export,
+                                                                 session=session, person=person)
+               if answer.result is not None}
     data["plugins"] = plugins
     audit.record(session, "person.export", object_type="person", object_id=person.id,
                  detail={"plugins": sorted(plugins)})
     return data
+
+
+def held_by_plugins(session: Session, hooks: TenantHooks, person_ids: Iterable[int], *,
+                    except_plugin: str | None = None) -> set[int]:
+    """The people among ``person_ids`` whom an enabled plugin other than ``except_plugin``
+    still holds records of (``samverka_people_held``): one call per plugin for the whole
+    batch, never one per person. A plugin erasing its own part asks this before it lets the
+    person record go; it leaves itself out, as it knows what it is about to erase."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return set()
+    answers = call_each(hooks.samverka_people_held, except_plugin=except_plugin, session=session, person_ids=ids)
+    return {person_id for answer in answers for person_id in answer.result or ()} & set(ids)
 
 
 class LegalHold(Exception):
@@ -317,11 +328,11 @@ def erase_person(session: Session, hooks: TenantHooks, person: Person, *, anonym
     if person.legal_hold_reason:
         raise LegalHold(person.legal_hold_reason)
     person_id = person.id
-    reports: dict[str, ErasureReport] = {}
-    for impl in hooks.samverka_person_erase.get_hookimpls():
-        result = impl.function(session=session, person=person, anonymise=anonymise)
-        if result is not None:
-            reports[impl.plugin_name.removeprefix("core.")] = result
+    reports: dict[str, ErasureReport] = {
+        answer.key: answer.result
+        for answer in call_each(hooks.samverka_person_erase, session=session, person=person, anonymise=anonymise)
+        if answer.result is not None
+    }
     kept = [reason for report in reports.values() for reason in report.kept]
     core = ErasureReport(kept=kept)
     if anonymise or kept:

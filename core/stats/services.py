@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import tenant_scope
-from core.hookspecs import Metric
+from core.hookspecs import Metric, Rate
 from core.tenants.models import Tenant, TenantKind, node_membership
 
 #: Counts from 1 up to this are shown as "<5".
@@ -49,10 +50,10 @@ def visible_tenants(session: Session, tenant: Tenant) -> list[Tenant]:
     return [tenants[tenant.id], *others]
 
 
-def compute(session: Session, metric: Metric, tenant_ids: list[int]) -> dict[int, float]:
+def compute(session: Session, metric: Metric, tenant_ids: list[int]) -> dict[int, float | Rate]:
     """``metric`` for each of ``tenant_ids``, computed inside the aggregate scope of all of
     them (row-level security shows those tenants and no others). Every tenant gets a value:
-    0 where the metric found nothing. A rate or median may come back as ``(value, base)``."""
+    0 where the metric found nothing. A rate or median may come back as a :class:`Rate`."""
     if not tenant_ids:
         return {}
     with tenant_scope(*tenant_ids):
@@ -86,14 +87,14 @@ def _rounded(value: float) -> float | int:
     return int(value) if value.is_integer() else value
 
 
-def show_rates(values: dict[int, object]) -> dict[int, str | float | int]:
+def show_rates(values: Mapping[int, float | Rate]) -> dict[int, str | float | int]:
     """Rates and medians as shown: a number to one decimal (the page writes it in the
-    reader's locale), or ".." in its place. A metric that returns ``(value, base)`` is hidden
+    reader's locale), or ".." in its place. A :class:`Rate` ``(value, base)`` is hidden
     where its base count is below five, so a rate never reveals a handful of people; a bare
     value carries no base and is shown. Rates get no total: they do not add up."""
     shown = {}
     for key, value in values.items():
-        if isinstance(value, tuple):
+        if isinstance(value, tuple):  # a Rate, or a plain (value, base) pair
             value, base = value
             if base < SMALL + 1:
                 shown[key] = HIDDEN_LABEL

@@ -133,6 +133,13 @@ def samverka_person_erase(session, person, anonymise):
 
 
 @hookimpl
+def samverka_people_held(session, person_ids):
+    from plugins.vip.services.export import held
+
+    return held(session, person_ids)
+
+
+@hookimpl
 def samverka_consent_withdrawn(session, person, consent):
     if consent.plugin != KEY:
         return

@@ -826,12 +826,7 @@ def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks | N
         return False
     if session.scalar(select(Attendance.id).where(Attendance.person_id == person.id).limit(1)) is not None:
         return False
-    for impl in _hooks(hooks).samverka_person_export.get_hookimpls():
-        if impl.plugin_name == KEY:
-            continue
-        if impl.function(session=session, person=person):
-            return False
-    return True
+    return not people.held_by_plugins(session, _hooks(hooks), [person.id], except_plugin=KEY)
 
 
 # --------------------------------------------------------------------------- ending

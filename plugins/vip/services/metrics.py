@@ -2,7 +2,7 @@
 
 Every figure is computed for many tenants at once, in a fixed number of GROUP BY queries
 whatever the number of tenants (core/stats calls them inside the scope of all of them).
-Rates are percentages (0-100) and, like medians, come back as ``(value, base)`` so core
+Rates are percentages (0-100) and, like medians, come back as a ``Rate`` (value, base) so core
 hides them where fewer than five people stand behind them; every requested tenant gets a
 rate, with base 0 where there is nothing to measure. Counts leave suppression to core.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from core.db import as_utc, utcnow
-from core.hookspecs import Metric
+from core.hookspecs import Metric, Rate
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession
 from core.toolkit import plugin_tenants, staff_emails
 from plugins.vip.models import (
@@ -28,16 +28,13 @@ from plugins.vip.services.outreach import people_counted
 from plugins.vip.services.register import email_digest
 from plugins.vip.settings import KEY, current_settings, load_settings
 
-Rate = tuple[float, int]
-
-
 def _share(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
 def _rates(tenant_ids: list[int], parts: dict[int, tuple[int, int]]) -> dict[int, Rate]:
     """``{tenant: (part, whole)}`` as ``{tenant: (percent, whole)}`` for every tenant asked."""
-    return {t: (_share(*parts[t]), parts[t][1]) if t in parts else (0.0, 0) for t in tenant_ids}
+    return {t: Rate(_share(*parts[t]), parts[t][1]) if t in parts else Rate(0.0, 0) for t in tenant_ids}
 
 
 def tenant_settings(session: Session, tenant_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -101,7 +98,7 @@ def days_to_start(session: Session, tenant_ids: list[int], now: datetime | None 
     days: dict[int, list[int]] = defaultdict(list)
     for tenant_id, applied_at, starts_at in rows:
         days[tenant_id].append(max(0, (as_utc(starts_at).date() - as_utc(applied_at).date()).days))
-    return {t: (float(statistics.median(days[t])), len(days[t])) if days[t] else (0.0, 0) for t in tenant_ids}
+    return {t: Rate(float(statistics.median(days[t])), len(days[t])) if days[t] else Rate(0.0, 0) for t in tenant_ids}
 
 
 def groups_started(session: Session, tenant_ids: list[int], now: datetime | None = None) -> dict[int, int]:

@@ -4,8 +4,9 @@
   once it has been closed for the tenant's ``unplaced_retention_days``. When the
   application made the person record, and nothing else holds the person (no other VIP
   application, no outreach row, no consent or session of another programme, nothing any
-  other enabled plugin exports), the person is erased through core, which asks every
-  plugin; otherwise only the application goes.
+  other enabled plugin holds: ``samverka_people_held``, asked once for everyone due), the
+  person is erased through core, which asks every plugin; otherwise only the application
+  goes.
 - A participant's record is kept ``participant_retention_days`` after the last meeting
   held in their group, once the group has finished (or was cancelled after it began):
   ``Person.retain_until`` is set to that day (only ever moved later), and core's retention
@@ -27,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import services as audit
 from core.db import as_utc
-from core.people.models import Person
-from core.people.services import LegalHold, PersonGone, erase_person, lock_people
+from core.people.models import Consent, Person
+from core.people.services import LegalHold, PersonGone, erase_person, held_by_plugins, lock_people
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
@@ -52,23 +53,21 @@ def due_unplaced(session: Session, before: datetime) -> list[Application]:
     ))
 
 
-def _held_elsewhere(session: Session, hooks: TenantHooks, person: Person, erasing: set[int]) -> bool:
-    """Whether anything but the applications in ``erasing`` holds ``person``."""
-    if session.scalar(select(Application.id).where(Application.person_id == person.id,
-                                                   Application.id.not_in(erasing)).limit(1)) is not None:
-        return True
-    if session.scalar(select(Outreach.id).where(Outreach.person_id == person.id).limit(1)) is not None:
-        return True
-    if any(c.plugin not in (None, KEY) for c in person.consents):
-        return True
-    vip_sessions = select(Meeting.session_id)
-    if session.scalar(select(Attendance.id).where(Attendance.person_id == person.id,
-                                                  Attendance.session_id.not_in(vip_sessions)).limit(1)) is not None:
-        return True
-    for impl in hooks.samverka_person_export.get_hookimpls():
-        if impl.plugin_name != KEY and impl.function(session=session, person=person) is not None:
-            return True
-    return False
+def _held_elsewhere(session: Session, hooks: TenantHooks, erasing: dict[int, set[int]]) -> set[int]:
+    """Which of the people in ``erasing`` (person id -> the applications about to be erased)
+    something else holds: another VIP application, an outreach row, a consent or a session
+    of another programme, or the records of another enabled plugin (asked once for all of
+    them). A fixed number of queries whatever the number of people."""
+    ids = set(erasing)
+    erased = {application_id for applications in erasing.values() for application_id in applications}
+    held = set(session.scalars(select(Application.person_id).where(
+        Application.person_id.in_(ids), Application.id.not_in(erased)).distinct()))
+    held |= set(session.scalars(select(Outreach.person_id).where(Outreach.person_id.in_(ids))))
+    held |= set(session.scalars(select(Consent.person_id).where(
+        Consent.person_id.in_(ids), Consent.plugin.is_not(None), Consent.plugin != KEY).distinct()))
+    held |= set(session.scalars(select(Attendance.person_id).where(
+        Attendance.person_id.in_(ids), Attendance.session_id.not_in(select(Meeting.session_id))).distinct()))
+    return held | held_by_plugins(session, hooks, ids - held, except_plugin=KEY)
 
 
 def _erase_unplaced(session: Session, hooks: TenantHooks, before: datetime) -> int:
@@ -77,15 +76,17 @@ def _erase_unplaced(session: Session, hooks: TenantHooks, before: datetime) -> i
     for application in due:
         by_person.setdefault(application.person_id, []).append(application)
     people = lock_people(session, *by_person)  # all of them first, in id order (core's rule)
+    by_person = {person_id: applications for person_id, applications in by_person.items()
+                 if (person := people.get(person_id)) is not None and person.anonymised_at is None
+                 and not person.legal_hold_reason}
+    made = {person_id: {a.id for a in applications} for person_id, applications in by_person.items()
+            if any(a.created_person for a in applications)}
+    held = _held_elsewhere(session, hooks, made) if made else set()
     erased = 0
     for person_id, applications in by_person.items():
-        person = people.get(person_id)
-        if person is None or person.anonymised_at is not None or person.legal_hold_reason:
-            continue
-        ids = {a.id for a in applications}
-        if any(a.created_person for a in applications) and not _held_elsewhere(session, hooks, person, ids):
+        if person_id in made and person_id not in held:
             try:
-                erase_person(session, hooks, person, anonymise=False)
+                erase_person(session, hooks, people[person_id], anonymise=False)
             except (LegalHold, PersonGone):
                 continue
             erased += len(applications)

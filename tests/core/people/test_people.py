@@ -103,6 +103,22 @@ def test_hook_person_export_gathers_core_and_enabled_plugins(db_session, app, ma
     assert without["plugins"] == {}
 
 
+def test_hook_people_held_asks_each_enabled_plugin_once_for_all_the_people(db_session, app, make_tenant, make_person):
+    tenant = make_tenant(plugins={"sample": {}})
+    first, second = make_person(tenant, national_id=None), make_person(tenant, national_id=None)
+    registry = app.extensions["samverka"].registry
+    ids = [second.id, first.id, second.id]
+    sample_plugin.calls.clear()
+    with tenant_scope(tenant.id):
+        assert services.held_by_plugins(db_session, registry.relay({"sample"}), ids) == {first.id, second.id}
+        assert sample_plugin.calls == [("held", sorted({first.id, second.id}))]  # one call, not one per person
+        sample_plugin.calls.clear()
+        assert services.held_by_plugins(db_session, registry.relay({"sample"}), ids, except_plugin="sample") == set()
+        assert services.held_by_plugins(db_session, registry.relay(set()), ids) == set()  # not enabled: not asked
+        assert services.held_by_plugins(db_session, registry.relay({"sample"}), []) == set()
+    assert sample_plugin.calls == []
+
+
 def test_hook_person_erase_deletes_or_anonymises(db_session, app, make_tenant, make_person):
     tenant = make_tenant(plugins={"sample": {}})
     gone = make_person(tenant, national_id=None)

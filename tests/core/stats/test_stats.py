@@ -6,7 +6,10 @@ import html
 import re
 from datetime import timedelta
 
+import pytest
+
 from core.db import tenant_scope, utcnow
+from core.hookspecs import Metric, Rate
 from core.people.models import Person
 from core.sessions.models import ScheduledSession
 from core.stats import services
@@ -82,6 +85,14 @@ def test_suppression_of_small_counts():
     assert services.suppress_total(3) == "<5" and services.suppress_total(0) == "0"
     # A rate whose base count is below five is hidden; a bare value has no base and is shown.
     assert services.show_rates({1: (0.5, 4), 2: (0.75, 8), 3: 1.5, 4: 2.0}) == {1: "..", 2: 0.8, 3: 1.5, 4: 2}
+    assert services.show_rates({1: Rate(12.5, 4), 2: Rate(12.5, 5)}) == {1: "..", 2: 12.5}  # the contract's Rate
+
+
+def test_a_metric_is_of_a_kind_core_stats_handles():
+    assert [Metric(f"x.{kind}", "X", dict, kind=kind).kind for kind in ("count", "rate", "median")] == [
+        "count", "rate", "median"]
+    with pytest.raises(ValueError, match="'ratio' is not one of"):
+        Metric("x.share", "X", dict, kind="ratio")
 
 
 def test_a_region_coordinator_sees_aggregates_of_its_municipalities(client, db_session, make_tenant, make_user):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import tenant_scope, utcnow
+from core.people import services as people
 from core.people.models import Person
 from core.sessions.models import Attendance
 from plugins.vip.models import (
@@ -123,6 +124,19 @@ def test_a_person_vip_knows_nothing_about_has_no_vip_part(admin, vip_tenant, mak
     stranger = make_person(vip_tenant)
     assert "vip" not in admin.get(f"/api/v1/t/{vip_tenant.slug}/people/{stranger.id}/export").json["plugins"]
     assert "vip" in admin.get(f"/api/v1/t/{vip_tenant.slug}/people/{maja.id}/export").json["plugins"]
+
+
+def test_hook_people_held_names_whom_vip_holds_as_its_export_does(app, db_session, vip_tenant, make_person, maja,
+                                                                   vip_rows, query_counter):  # noqa: F811
+    reached = vip_rows.outreach(vip_tenant).person_id
+    stranger = make_person(vip_tenant, email="stranger@example.org")
+    hooks = app.extensions["samverka"].registry.relay({"vip"})
+    with tenant_scope(vip_tenant.id), query_counter.counting() as counted:
+        held = people.held_by_plugins(db_session, hooks, [maja.id, reached, stranger.id])
+    assert held == {maja.id, reached}  # the stranger is the negative twin
+    assert counted.count <= 5  # a fixed number, whatever the number of people
+    with tenant_scope(vip_tenant.id):
+        assert people.held_by_plugins(db_session, hooks, [maja.id], except_plugin="vip") == set()
 
 
 def test_erasure_through_the_api_removes_every_vip_record(admin, db_session, vip_tenant, maja, vip_rows):  # noqa: F811
@@ -256,6 +270,14 @@ def test_the_export_at_the_training_tenant_holds_the_persons_leader_courses(clie
         ("Spring leaders", "Kim Lind", "Huddinge kommun", "Huddinge", "2025-03-03"),
         ("Autumn leaders", "Kim L.", "Daily activity Verkstan", None, None)]
     assert "Otto" not in json.dumps(response.json)
+
+
+def test_vip_holds_a_person_on_its_leader_courses_matched_by_email(app, db_session, training_tenant, make_person, kim):
+    otto = make_person(training_tenant, first_name="Otto", email="otto@huddinge.se")
+    nobody = make_person(training_tenant, first_name="Nils", email="nils@huddinge.se")
+    hooks = app.extensions["samverka"].registry.relay({"vip"})
+    with tenant_scope(training_tenant.id):
+        assert people.held_by_plugins(db_session, hooks, [kim.id, otto.id, nobody.id]) == {kim.id, otto.id}
 
 
 @pytest.mark.parametrize("anonymise", [False, True])

@@ -106,6 +106,18 @@ def test_another_programmes_data_keeps_the_person(db_session, make_vip_tenant, m
     assert _applications(db_session, both) == set() and application.person_id in _people(db_session, both)
 
 
+def test_other_plugins_are_asked_once_for_everyone_due(db_session, make_tenant, vip_rows, retention):  # noqa: F811
+    from tests.fixtures import sample_plugin
+
+    both = make_tenant(plugins={"vip": {}, "sample": {}})
+    due = [_ended(vip_rows, both, closed_at=LONG_AGO) for _ in range(3)]
+    sample_plugin.calls.clear()
+    assert retention(both, enabled=("vip", "sample")) == 3
+    assert [call for call in sample_plugin.calls if call[0] in ("held", "export")] == [
+        ("held", sorted(a.person_id for a in due))]
+    assert {a.person_id for a in due} <= set(_people(db_session, both))
+
+
 def test_retention_only_touches_the_tenant_it_runs_for(db_session, make_vip_tenant, vip_rows, retention):  # noqa: F811
     a, b = make_vip_tenant(), make_vip_tenant()
     mine = _ended(vip_rows, a, closed_at=LONG_AGO, created_person=False)
