@@ -1,4 +1,4 @@
-"""VIP applications: the shared input schema, submitting, duplicates and merging, withdrawal."""
+"""VIP applications: submitting, duplicates and merging, withdrawal (the input schemas are in plugins.vip.schemas)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,18 @@ from typing import Any, Iterable
 from flask import render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.audit import services as audit
-from core.db import MAX_ID, current_tenant_id, utcnow
+from core.db import current_tenant_id, utcnow
 from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.people import services as people
-from core.people.models import Consent, ConsentGiver, Person
+from core.people.models import Consent, Person
 from core.people.vault import Vault
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
-from core.validation import FreeText, Name, ShortText
 from core.web.strings import N_
 from plugins.vip.models import (
     IN_LINE,
@@ -40,16 +37,10 @@ from plugins.vip.models import (
 )
 from plugins.vip.services import letters, links, locks, offers
 from plugins.vip.services.ranking import initial_rank
-from plugins.vip.settings import AUDIENCES, KEY, current_settings
+from plugins.vip.settings import KEY, current_settings
 
-#: How "have you taken VIP before?" may be answered; "don't know" counts as no.
-TAKEN_BEFORE = ("yes", "no", "dont_know")
 #: The interface languages an application may be handled in (the acknowledgement's language).
 LANGUAGES = ("sv", "da", "fi", "en")
-NATIONAL_ID_COUNTRIES = ("SE", "DK", "FI")
-PHONE = re.compile(r"^[0-9 +()\-]*[0-9][0-9 +()\-]*$")
-EMAIL = validate.Email()
-NEEDS_MAX = 2000
 
 #: Why an application was withdrawn: the key is stored (``closed_reason``), the label shown.
 WITHDRAWAL_REASONS = {
@@ -84,272 +75,6 @@ class ApplicationConflict(Conflict):
     """The application is in a state that does not allow this (already withdrawn, say)."""
 
 
-# --------------------------------------------------------------------------- input schema
-
-#: Messages by field (or problem). The public form speaks to the applicant ("your"); staff
-#: and API clients get the same rules in neutral words. Marked here, translated when shown.
-PUBLIC_MESSAGES = {
-    "first_name": N_("Write your first name."),
-    "last_name": N_("Write your last name."),
-    "name_long": N_("The name is too long. Write at most 100 letters."),
-    "birth_year": N_("Write the year you were born with four numbers, for example 1990."),
-    "contact_via": N_("Choose who we should contact."),
-    "self_contact": N_("Write your phone number or your email address. One of them is enough."),
-    "contact_name": N_("Write the name of the person we should contact."),
-    "other_contact": N_("Write a phone number or an email address for the person we should contact."),
-    "email": N_("The email address is not right. It should look like name@example.se."),
-    "phone": N_("The phone number is not right. Use numbers only."),
-    "audience": N_("Choose the group you want to be in."),
-    "taken_before": N_("Answer if you have been in a VIP group before."),
-    "interpreter_needed": N_("Answer yes or no."),
-    "interpreter_language": N_("Write the language you need an interpreter for."),
-    "needs": N_("The text is too long. Write at most 2000 letters."),
-    "consent": N_("You must say yes before you can send the application."),
-    "consent_given_by": N_("Choose who says yes."),
-    "too_long": N_("The text is too long."),
-}
-
-STAFF_MESSAGES = {
-    **PUBLIC_MESSAGES,
-    "first_name": N_("Enter the applicant's first name."),
-    "last_name": N_("Enter the applicant's last name."),
-    "birth_year": N_("Enter a birth year with four digits, not in the future."),
-    "contact_via": N_("Choose who is contacted."),
-    "self_contact": N_("Enter the applicant's phone number or email address (at least one)."),
-    "contact_name": N_("Enter the name of the person to contact."),
-    "other_contact": N_("Enter a phone number or an email address of the person to contact (at least one)."),
-    "email": N_("Enter a valid email address."),
-    "phone": N_("Use digits, spaces and + ( ) - only."),
-    "audience": N_("Choose one of the groups this organisation runs."),
-    "taken_before": N_("Choose yes, no or don't know."),
-    "interpreter_language": N_("Enter the interpreter's language."),
-    "consent": N_("The application needs the consent: tick that it was given."),
-    "consent_given_by": N_("Choose who gave the consent."),
-    "national_id": N_("Enter a valid national identity number for the country."),
-    "national_id_country": N_("Choose Sweden, Denmark or Finland."),
-    "applied_on": N_("Enter the date the application arrived (not in the future)."),
-    "language": N_("Choose one of the languages."),
-    "channel": N_("Choose web or paper."),
-    "person_id": N_("Enter the id of a person in this organisation."),
-}
-
-
-def _plain(messages: Any) -> Any:
-    if isinstance(messages, dict):
-        return {key: _plain(value) for key, value in messages.items()}
-    if isinstance(messages, (list, tuple)):
-        return [str(m) if not isinstance(m, (dict, list)) else _plain(m) for m in messages]
-    return [str(messages)]
-
-
-def _text(kind: type[fields.String] = ShortText, **kwargs: Any) -> fields.String:
-    return kind(allow_none=True, load_default=None, **kwargs)
-
-
-class VipApplicationInSchema(Schema):
-    """An application as the public form sends it: minimal data about the applicant, how to
-    reach them (and through whom), the group, first time or not, needs, and the consent."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    messages = PUBLIC_MESSAGES
-
-    first_name = Name(required=True, metadata={"maxLength": 100})
-    last_name = Name(required=True, metadata={"maxLength": 100})
-    birth_year = fields.Integer(allow_none=True, load_default=None,
-                                metadata={"description": "Optional; helps to tell people with the same name apart."})
-    contact_via = fields.String(required=True, metadata={
-        "enum": [c.value for c in ContactVia],
-        "description": "Who the programme contacts: the applicant (`self`: `phone` and/or `email` needed) "
-                       "or someone on their behalf (`contact_name` and `contact_phone` and/or `contact_email`)."})
-    email = _text(metadata={"description": "The applicant's own email, when contact_via is self."})
-    phone = _text(metadata={"description": "The applicant's own phone, when contact_via is self."})
-    contact_name = _text(Name, metadata={"maxLength": 200})
-    contact_phone = _text(metadata={"maxLength": 40})
-    contact_email = _text(metadata={"maxLength": 254})
-    audience = fields.String(required=True, metadata={
-        "enum": list(AUDIENCES), "description": "One of the group audiences the tenant runs (its settings)."})
-    taken_before = fields.String(required=True, metadata={
-        "enum": list(TAKEN_BEFORE), "description": "Has the applicant taken VIP before? `dont_know` counts as no."})
-    interpreter_needed = fields.Boolean(load_default=False)
-    interpreter_language = _text(metadata={"maxLength": 35, "description": "Needed when interpreter_needed."})
-    needs = _text(FreeText, metadata={"maxLength": NEEDS_MAX,
-                            "description": "What the applicant needs to take part (accessibility, support)."})
-    consent = fields.Boolean(required=True, metadata={"description": "Must be true: the consent was given."})
-    consent_given_by = fields.String(required=True, metadata={"enum": [g.value for g in ConsentGiver]})
-
-    def __init__(self, *args: Any, audiences: Iterable[str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: The tenant's audiences; None checks against every audience (the service checks the tenant's).
-        self.audiences = tuple(audiences) if audiences is not None else None
-        for name, field in self.fields.items():
-            message = self.messages.get(name)
-            if message is not None:
-                lazy = lazy_gettext(message)  # this schema may be made before any request
-                field.error_messages = {**field.error_messages, "required": lazy, "null": lazy, "invalid": lazy}
-
-    @pre_load
-    def _blanks_are_absent(self, data: Any, **_kwargs: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        cleaned = {}
-        for key, value in data.items():
-            if isinstance(value, str):
-                value = value.strip()
-                if value == "":
-                    continue
-            cleaned[key] = value
-        return cleaned
-
-    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
-        """Every message as a list of plain strings, in the language of the request (the
-        field messages are lazy: this schema may be made before any request)."""
-        raise ValidationError(_plain(error.messages), data=data, valid_data=error.valid_data)
-
-    def _msg(self, key: str) -> str:
-        return _(self.messages[key])
-
-    @validates_schema(skip_on_field_errors=False)
-    def _rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        errors: dict[str, list[str]] = {}
-
-        def fail(field: str, key: str | None = None) -> None:
-            errors.setdefault(field, []).append(self._msg(key or field))
-
-        for name in ("first_name", "last_name"):
-            if name in data and len(data[name]) > 100:
-                fail(name, "name_long")
-        year = data.get("birth_year")
-        if year is not None and not 1900 <= year <= date.today().year:
-            fail("birth_year")
-        for name in ("email", "contact_email"):
-            value = data.get(name)
-            if value is not None:
-                try:
-                    EMAIL(value)
-                except ValidationError:
-                    fail(name, "email")
-                else:
-                    if len(value) > 254:
-                        fail(name, "email")
-        for name in ("phone", "contact_phone"):
-            value = data.get(name)
-            if value is not None and (len(value) > 40 or not PHONE.match(value)):
-                fail(name, "phone")
-        via = data.get("contact_via")
-        if "contact_via" in data and via not in {c.value for c in ContactVia}:
-            fail("contact_via")
-        elif via == ContactVia.self.value:
-            if not (data.get("phone") or data.get("email")) and "phone" not in errors and "email" not in errors:
-                fail("phone", "self_contact")
-        elif via is not None:
-            if not data.get("contact_name"):
-                fail("contact_name")
-            elif len(data["contact_name"]) > 200:
-                fail("contact_name", "too_long")
-            if not (data.get("contact_phone") or data.get("contact_email")) and not (
-                    "contact_phone" in errors or "contact_email" in errors):
-                fail("contact_phone", "other_contact")
-        audience = data.get("audience")
-        if "audience" in data and audience not in (self.audiences if self.audiences is not None else AUDIENCES):
-            fail("audience")
-        if "taken_before" in data and data["taken_before"] not in TAKEN_BEFORE:
-            fail("taken_before")
-        if data.get("interpreter_needed"):
-            language = data.get("interpreter_language")
-            if not language:
-                fail("interpreter_language")
-            elif len(language) > 35:
-                fail("interpreter_language", "too_long")
-        if data.get("needs") is not None and len(data["needs"]) > NEEDS_MAX:
-            fail("needs")
-        if "consent" in data and data["consent"] is not True:
-            fail("consent")
-        if "consent_given_by" in data and data["consent_given_by"] not in {g.value for g in ConsentGiver}:
-            fail("consent_given_by")
-        if errors:
-            raise ValidationError(errors)
-
-    @post_load
-    def _shape(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        """Keep only what the chosen way of contact needs (minimal data), typed for the service."""
-        via = ContactVia(data["contact_via"])
-        if via is ContactVia.self:
-            data["contact_name"] = data["contact_phone"] = data["contact_email"] = None
-        else:
-            data["email"] = data["phone"] = None
-        data["contact_via"] = via
-        data["taken_before"] = data["taken_before"] == "yes"
-        data["consent_given_by"] = ConsentGiver(data["consent_given_by"])
-        if not data.get("interpreter_needed"):
-            data["interpreter_needed"], data["interpreter_language"] = False, None
-        data.pop("consent", None)
-        return data
-
-
-class VipStaffApplicationInSchema(VipApplicationInSchema):
-    """An application entered by staff (a paper form): the same rules, plus an optional
-    national identity number, the date it arrived and the applicant's language."""
-
-    messages = STAFF_MESSAGES
-
-    national_id = _text(load_only=True, metadata={
-        "description": "Optional. Validated for the country, stored encrypted, never returned."})
-    national_id_country = _text(metadata={"enum": list(NATIONAL_ID_COUNTRIES),
-                                          "description": "Defaults to the tenant's country."})
-    applied_on = fields.Date(allow_none=True, load_default=None, metadata={
-        "description": "The day the application arrived (default today); its place in line follows it."})
-    language = _text(metadata={"enum": list(LANGUAGES),
-                               "description": "The applicant's language, for the acknowledgement and later letters."})
-
-    @validates_schema(skip_on_field_errors=False)
-    def _staff_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        errors: dict[str, list[str]] = {}
-        if data.get("national_id") is not None and len(data["national_id"]) > 20:
-            errors["national_id"] = [self._msg("national_id")]
-        if data.get("national_id_country") is not None and data["national_id_country"] not in NATIONAL_ID_COUNTRIES:
-            errors["national_id_country"] = [self._msg("national_id_country")]
-        applied_on = data.get("applied_on")
-        if applied_on is not None and not date(2000, 1, 1) <= applied_on <= date.today():
-            errors["applied_on"] = [self._msg("applied_on")]
-        if data.get("language") is not None and data["language"] not in LANGUAGES:
-            errors["language"] = [self._msg("language")]
-        if errors:
-            raise ValidationError(errors)
-
-
-class VipApplicationCreateSchema(VipStaffApplicationInSchema):
-    """An application registered through the API: the staff fields, the channel it came by,
-    and optionally the existing person it belongs to."""
-
-    channel = fields.String(load_default=Channel.paper.value, metadata={
-        "enum": [c.value for c in Channel], "description": "How the application arrived; default paper."})
-    person_id = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                               metadata={"description": "Attach the application to this existing person "
-                                                        "(staff checked it is the same person) instead of "
-                                                        "registering a new one."})
-
-    @validates_schema(skip_on_field_errors=False)
-    def _channel(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if "channel" in data and data["channel"] not in {c.value for c in Channel}:
-            raise ValidationError({"channel": [self._msg("channel")]})
-
-    @post_load
-    def _channel_enum(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        data["channel"] = Channel(data["channel"])
-        return data
-
-
-def load_form(schema: Schema, form: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
-    """Validate ``form`` with ``schema``: (data, {}) or (None, errors as plain strings)."""
-    try:
-        return schema.load(form), {}
-    except ValidationError as exc:
-        messages = _plain(exc.normalized_messages())
-        return None, {k: [str(m) for m in v] for k, v in messages.items()}
-
-
 # --------------------------------------------------------------------------- submitting
 
 def _tenant(session: Session) -> Tenant:
@@ -367,7 +92,7 @@ def _language(data: dict[str, Any], language: str | None) -> str:
 def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, channel: Channel | str,
                        country: str, applied_at: datetime | None = None, person: Person | None = None,
                        language: str | None = None, person_field: str = "person_id") -> Application:
-    """Register an application from validated ``data`` (:class:`VipApplicationInSchema`).
+    """Register an application from validated ``data`` (:class:`~plugins.vip.schemas.VipApplicationInSchema`).
 
     Makes the applicant a core person (or, with ``person``, attaches the application to that
     existing person: staff decided it is the same one), records the consent, puts the
