@@ -19,6 +19,7 @@ from plugins.vip.services import locks
 from plugins.vip.services.applications.common import ApplicationConflict, ApplicationError, _close, _offer_on
 from plugins.vip.settings import KEY
 
+
 def merge(session: Session, application: Application, into_person: Person, *,
           hooks: TenantHooks | None = None) -> Application:
     """Move ``application`` and every other VIP record of its person onto ``into_person``,
