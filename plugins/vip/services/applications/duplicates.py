@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import N_, MatchProfile, NationalId, Person, Vault, match_candidates, parse_candidate_national_id
+from core.toolkit import N_, MatchProfile, Person, Vault, match_candidates, parse_candidate_national_id
 from plugins.vip.models import Application
 from plugins.vip.services.applications.common import _tenant
 
@@ -48,15 +48,14 @@ def _profile(person: Person, applications: Iterable[Application] = ()) -> MatchP
 
 
 def possible_duplicates(session: Session, vault: Vault, application_or_candidate: Application | dict[str, Any], *,
-                        country: str | None = None, national_id: NationalId | None = None) -> list[PossibleDuplicate]:
+                        country: str | None = None) -> list[PossibleDuplicate]:
     """People of the current tenant who may be the applicant: the same national ID (through
     the blind index), or the same name with the same phone or email (the applicant's own or
     their contact's) or birth year (:mod:`core.people.matching`). Shown to staff, who decide;
     nothing is merged here.
 
-    ``application_or_candidate`` is a saved application or validated form data not yet saved;
-    the form's national ID is parsed here (for ``country``, default the tenant's) unless the
-    caller passes it parsed as ``national_id``.
+    ``application_or_candidate`` is a saved application or validated form data not yet saved
+    (its national ID is parsed once, here, for ``country``: default the tenant's).
     """
     if isinstance(application_or_candidate, Application):
         person = application_or_candidate.person
@@ -64,8 +63,7 @@ def possible_duplicates(session: Session, vault: Vault, application_or_candidate
         exclude_id = person.id
     else:
         candidate = dict(application_or_candidate)
-        if national_id is None:
-            national_id = parse_candidate_national_id(candidate, country or _tenant(session).country)
+        national_id = parse_candidate_national_id(candidate, country or _tenant(session).country)
         target = MatchProfile.of_candidate(vault, candidate, national_id=national_id,
                                            emails=[candidate.get("contact_email")],
                                            phones=[candidate.get("contact_phone")])
