@@ -42,6 +42,14 @@ from core.pagination import (
     paginate,
     requested_page,
 )
+from core.people.matching import (
+    MATCH_REASONS,
+    Match,
+    MatchProfile,
+    find_matches,
+    match_candidates,
+    parse_candidate_national_id,
+)
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalId, NationalIdError
 from core.people.national_id import parse as parse_national_id
@@ -111,6 +119,8 @@ __all__ = [
     "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person",
     "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person", "held_by_plugins",
     "NationalId", "NationalIdError", "parse_national_id",
+    # Person matching for duplicates (national ID, name + contact, name + birth year).
+    "MatchProfile", "Match", "MATCH_REASONS", "find_matches", "match_candidates", "parse_candidate_national_id",
     # Scheduled sessions and attendance.
     "ScheduledSession", "SessionLeader", "Attendance", "AttendanceStatus", "SessionError",
     "create_session", "update_session", "record_attendance", "has_started", "statuses_open",

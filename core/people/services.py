@@ -14,6 +14,7 @@ from core.db import as_utc, current_tenant_id, utcnow
 from core.errors import FieldError, NotFound
 from core.hookspecs import ErasureReport
 from core.idempotency import services as idempotency
+from core.people import matching
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
@@ -38,10 +39,6 @@ def _context(tenant_id: int) -> bytes:
     return f"person.national_id:{tenant_id}".encode()
 
 
-def _index_scope(tenant_id: int, country: str) -> str:
-    return f"{tenant_id}:{country}"
-
-
 def set_national_id(vault: Vault, person: Person, country: str | None, raw: str | None) -> None:
     """Validate, encrypt and index a national ID (None or blank clears it)."""
     if not raw or not raw.strip():
@@ -55,7 +52,7 @@ def set_national_id(vault: Vault, person: Person, country: str | None, raw: str 
         raise PersonError({"national_id": [str(exc)]}) from None
     person.national_id_country = parsed.country
     person.national_id_encrypted = vault.encrypt(parsed.value, context=_context(tenant_id))
-    person.national_id_index = vault.blind_index(parsed.value, scope=_index_scope(tenant_id, parsed.country))
+    person.national_id_index = matching.national_id_index(vault, parsed, tenant_id=tenant_id)
     person.national_id_masked = parsed.masked
     if person.birth_date is None:
         person.birth_date = parsed.birth_date
@@ -190,28 +187,15 @@ class Duplicate:
 def find_duplicates(session: Session, vault: Vault, candidate: dict[str, Any], *, country: str,
                     exclude_id: int | None = None) -> list[Duplicate]:
     """People of the current tenant who may be the same person: the same national ID
-    (through the blind index), or the same name with the same birth date, email or phone.
-    Shown to staff to decide; never merged silently."""
-    conditions = []
-    index = None
-    if candidate.get("national_id"):
-        try:
-            parsed = parse(candidate.get("national_id_country") or country, candidate["national_id"])
-        except NationalIdError:
-            parsed = None
-        if parsed is not None:
-            index = vault.blind_index(parsed.value, scope=_index_scope(current_tenant_id(), parsed.country))
-            conditions.append(Person.national_id_index == index)
-    first, last = (candidate.get("first_name") or "").strip(), (candidate.get("last_name") or "").strip()
-    if first and last:
-        conditions.append(Person.first_name.ilike(first) & Person.last_name.ilike(last))
-    if not conditions:
-        return []
-    stmt = select(Person).where(or_(*conditions), Person.anonymised_at.is_(None))
-    if exclude_id is not None:
-        stmt = stmt.where(Person.id != exclude_id)
+    (through the blind index), or the same name (reasons ``name``, or ``name+`` the same birth
+    date, email or phone). Looser than :mod:`core.people.matching`'s rules, whose lookup it
+    shares: the person form shows every namesake. Shown to staff to decide; never merged silently."""
+    target = matching.MatchProfile.of_candidate(
+        vault, candidate, national_id=matching.parse_candidate_national_id(candidate, country))
+    index = target.national_id_index
+    first, last = target.first_name, target.last_name
     found = []
-    for person in session.scalars(stmt.limit(20)):
+    for person in matching.match_candidates(session, [target], exclude_id=exclude_id):
         reasons = []
         if index and person.national_id_index == index:
             reasons.append("national_id")

@@ -13,8 +13,8 @@ from core.auth import services as accounts
 from core.db import utcnow
 from core.toolkit import current_zone, from_local
 from plugins.vip.models import Application, ApplicationStatus
+from plugins.vip.schemas import VipStaffApplicationInSchema
 from plugins.vip.services import applications, groups, meetings, offers, outreach, training, waitlist
-from plugins.vip.services.applications import VipStaffApplicationInSchema
 from plugins.vip.settings import current_settings
 
 #: Staff who lead groups, by tenant: (name, work email).

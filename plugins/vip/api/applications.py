@@ -4,111 +4,33 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
 
 from core.auth.guard import has_permission
 from core.auth.permissions import requires
-from core.db import MAX_ID, db
-from core.pagination import PageArgsSchema, page_schema, paginate
+from core.db import db
+from core.pagination import PageArgsSchema, paginate
 from core.people import services as people
 from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
-from plugins.vip.models import ApplicationStatus, Channel, ContactVia, OfferStatus
+from plugins.vip.schemas import (
+    VipApplicantSchema,
+    VipApplicationArgsSchema,
+    VipApplicationCreateSchema,
+    VipApplicationDetailSchema,
+    VipApplicationPage,
+    VipDuplicateSchema,
+    VipMergeSchema,
+    VipWithdrawalSchema,
+)
 from plugins.vip.services import applications as services
-from plugins.vip.settings import AUDIENCES
 
 
 def _vault():
     return current_app.extensions["samverka"].vault
 
 
-class VipApplicationArgsSchema(Schema):
-    audience = fields.String(load_default=None, validate=validate.OneOf(AUDIENCES))
-    status = fields.Enum(ApplicationStatus, load_default=None)
-    channel = fields.Enum(Channel, load_default=None)
-
-
-class VipApplicationSchema(Schema):
-    """An application as lists show it: the applicant's name and the application's facts."""
-
-    id = fields.Integer()
-    person_id = fields.Integer()
-    first_name = fields.String()
-    last_name = fields.String()
-    audience = fields.String(metadata={"description": "The group audience applied for."})
-    channel = fields.Enum(Channel, metadata={"description": "web or paper."})
-    status = fields.Enum(ApplicationStatus)
-    taken_before = fields.Boolean(metadata={"description": "False for first-timers, who come first in line."})
-    contact_via = fields.Enum(ContactVia)
-    applied_at = fields.DateTime()
-    group_id = fields.Integer(allow_none=True)
-    placed_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    closed_reason = fields.String(allow_none=True, metadata={
-        "description": "Why it ended without a place: a withdrawal reason, merged, consent_withdrawn, ..."})
-    created_person = fields.Boolean(metadata={"description": "The person record was made for this application."})
-    possible_duplicate = fields.Boolean(metadata={
-        "description": "Someone else registered may be the same person: see the duplicates endpoint."})
-
-
-class VipApplicantSchema(Schema):
-    """The applicant as the caller may see them: protected contact details withheld."""
-
-    id = fields.Integer()
-    first_name = fields.String()
-    last_name = fields.String()
-    birth_year = fields.Integer(allow_none=True)
-    preferred_language = fields.String(allow_none=True)
-    interpreter_needed = fields.Boolean()
-    interpreter_language = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
-    national_id_masked = fields.String(allow_none=True)
-    contact_withheld = fields.Boolean(metadata={"description": "Protected identity: contact details are withheld."})
-
-
-class VipApplicationOfferSchema(Schema):
-    id = fields.Integer()
-    group_id = fields.Integer()
-    offered_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    status = fields.Enum(OfferStatus)
-    answered_at = fields.DateTime(allow_none=True)
-
-
-class VipApplicationDetailSchema(VipApplicationSchema):
-    """One application in full: the contact, the needs, the applicant, the offers made."""
-
-    contact_name = fields.String(allow_none=True)
-    contact_phone = fields.String(allow_none=True)
-    contact_email = fields.String(allow_none=True)
-    needs = fields.String(allow_none=True)
-    has_consent = fields.Boolean(metadata={"description": "A VIP consent of the applicant is in force."})
-    applicant = fields.Nested(VipApplicantSchema)
-    offers = fields.List(fields.Nested(VipApplicationOfferSchema))
-
-
-class VipWithdrawalSchema(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(list(services.WITHDRAWAL_REASONS)), metadata={
-        "description": "Why: " + "; ".join(f"`{k}` {v.lower()}" for k, v in services.WITHDRAWAL_REASONS.items())})
-
-
-class VipMergeSchema(Schema):
-    person_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID), metadata={
-        "description": "The registered person the applicant is (staff checked); the application moves there."})
-
-
-class VipDuplicateSchema(Schema):
-    person = fields.Nested(VipApplicantSchema)
-    reasons = fields.List(fields.String(), metadata={
-        "description": "national_id, name+contact (phone or email, the applicant's or their contact's), "
-                       "name+birth_year."})
-    application_ids = fields.List(fields.Integer(), metadata={"description": "The person's VIP applications."})
-
-
-VipApplicationPage = page_schema(VipApplicationSchema, "VipApplicationPage")
 
 
 APPLICANT_FIELDS = tuple(VipApplicantSchema._declared_fields)
@@ -167,7 +89,7 @@ class VipApplications(MethodView):
 
     @requires("vip.applications")
     @idempotent
-    @api.arguments(services.VipApplicationCreateSchema)
+    @api.arguments(VipApplicationCreateSchema)
     @api.response(201, VipApplicationDetailSchema)
     def post(self, data):
         """Register an application for an applicant (a paper form, a phone call).

@@ -3,116 +3,34 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from core.auth.permissions import requires
 from core.db import db
-from core.pagination import PageArgsSchema, page_schema, paginate
+from core.pagination import PageArgsSchema, paginate
 from core.people.models import Person
-from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
-from core.validation import Name, ShortText
+from core.sessions.schemas import AttendanceInSchema, AttendanceSchema
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
-from plugins.vip.models import GroupStatus
+from plugins.vip.schemas import (
+    VipCompletionSchema,
+    VipGroupArgsSchema,
+    VipGroupInSchema,
+    VipGroupPage,
+    VipGroupPatchSchema,
+    VipGroupSchema,
+    VipMeetingPatchSchema,
+    VipMeetingSchema,
+    VipMeetingsInSchema,
+)
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
 
 
-class VipLeaderSchema(Schema):
-    user_id = fields.Integer()
-    name = fields.String()
-    trained_on = fields.Date(allow_none=True,
-                             metadata={"description": "When the leader was trained (the national register)."})
-
-
-class VipGroupSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    audience = fields.String()
-    location = fields.String(allow_none=True)
-    capacity = fields.Integer()
-    status = fields.Enum(GroupStatus, by_value=True)
-    created_at = fields.DateTime()
-    leaders = fields.List(fields.Nested(VipLeaderSchema))
-    places_taken = fields.Integer(metadata={"description": "Participants placed in the group."})
-    places_offered = fields.Integer(metadata={"description": "Places held by open offers."})
-    next_meeting_at = fields.DateTime(allow_none=True)
-
-
-class VipGroupInSchema(Schema):
-    name = Name(required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    audience = fields.String(required=True, validate=validate.Length(min=1, max=30))
-    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX))
-    leader_ids = fields.List(fields.Integer(validate=ID), required=True, validate=validate.Length(max=10),
-                             metadata={"description": "Staff user ids: exactly the tenant's leaders per group, "
-                                                      "each a trained VIP leader."})
-
-
-class VipGroupPatchSchema(Schema):
-    name = Name(validate=validate.Length(min=1, max=NAME_MAX))
-    location = ShortText(allow_none=True, validate=validate.Length(max=LOCATION_MAX))
-    leader_ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(max=10))
-    status = fields.String(validate=validate.OneOf(["cancelled"]),
-                           metadata={"description": "Only \"cancelled\": the other statuses follow the meetings."})
-
-
-class VipGroupArgsSchema(Schema):
-    status = fields.Enum(GroupStatus, by_value=True, load_default=None)
-    audience = fields.String(load_default=None, validate=validate.Length(max=30))
-
-
-class VipMeetingsInSchema(Schema):
-    first_start = fields.AwareDateTime(required=True, metadata={"description": "Start of meeting 1, with its offset."})
-    every_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=meeting_services.MAX_EVERY_DAYS))
-    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX),
-                             metadata={"description": "The place; the group's room when left out."})
-    skip_dates = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=100),
-                             metadata={"description": "Local dates without a meeting; the course goes on after them."})
-
-
-class VipMeetingSchema(Schema):
-    id = fields.Integer()
-    group_id = fields.Integer()
-    number = fields.Integer()
-    theme = fields.String(metadata={"description": "As the curriculum has it."})
-    theme_label = fields.String(metadata={"description": "In the reader's language when it is a default theme."})
-    session_id = fields.Integer()
-    title = fields.String(metadata={"description": "In the reader's language."})
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    location = fields.String(allow_none=True)
-    cancelled = fields.Boolean()
-
-
-class VipMeetingPatchSchema(Schema):
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "Still to come, after the previous "
-                                                                             "meeting and before the next one."})
-    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(min=1, max=LOCATION_MAX))
-    move_later = fields.Boolean(load_default=False, metadata={
-        "description": "Move every later meeting by the same amount (on the local clock), so the next meeting "
-                       "need not come after the new time."})
-
-
-class VipCompletionEntrySchema(Schema):
-    person_id = fields.Integer()
-    name = fields.String()
-    attended = fields.Integer()
-    completed = fields.Boolean()
-
-
-class VipCompletionSchema(Schema):
-    completion_meetings = fields.Integer(metadata={"description": "Meetings attended to count as completed."})
-    meetings = fields.Integer()
-    participants = fields.List(fields.Nested(VipCompletionEntrySchema))
-
-
-VipGroupPage = page_schema(VipGroupSchema, "VipGroupPage")
 
 
 def _groups_out(groups) -> list[dict]:

@@ -7,118 +7,28 @@ from dataclasses import asdict
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import INCLUDE, Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
 from core.auth.permissions import requires
-from core.db import MAX_ID, db
-from core.pagination import PageArgsSchema, page_schema
-from core.validation import FreeText, Name, ShortText
+from core.db import db
+from core.pagination import PageArgsSchema
 from core.web.errors import PROBLEM_JSON, abort_invalid
 from core.web.idempotency import idempotent
-from core.web.openapi import ProblemSchema, conflict_response
+from core.web.openapi import conflict_response
 from plugins.vip.api import api
+from plugins.vip.schemas import (
+    OutreachArgsSchema,
+    OutreachCoverageSchema,
+    OutreachImportProblemSchema,
+    OutreachImportResultSchema,
+    OutreachInSchema,
+    OutreachPage,
+    OutreachPatchSchema,
+    OutreachSchema,
+)
 from plugins.vip.services import outreach as services
 
-DATES = "YYYY-MM-DD, not in the future."
-
-
-class OutreachPersonSchema(Schema):
-    """The person a row is about, as far as outreach needs them."""
-
-    id = fields.Integer()
-    first_name = fields.String()
-    last_name = fields.String()
-    birth_date = fields.Date(allow_none=True)
-    birth_year = fields.Integer(allow_none=True)
-
-
-class OutreachSchema(Schema):
-    id = fields.Integer()
-    person_id = fields.Integer()
-    person = fields.Nested(OutreachPersonSchema)
-    service = fields.String(allow_none=True, metadata={"description": "The service the person uses."})
-    informed_on = fields.Date(allow_none=True)
-    offered_on = fields.Date(allow_none=True)
-    note = fields.String(allow_none=True)
-    status = fields.Method("_status", metadata={"type": "string", "enum": list(services.STATUSES),
-                                                "description": "not_informed, informed (not offered) or offered."})
-    updated_at = fields.DateTime()
-
-    def _status(self, row) -> str:
-        return services.status_of(row)
-
-
-class OutreachFieldsSchema(Schema):
-    service = ShortText(allow_none=True, validate=validate.Length(max=200))
-    informed_on = fields.Date(allow_none=True, metadata={"description": DATES + " Set to offered_on when empty."})
-    offered_on = fields.Date(allow_none=True, metadata={"description": DATES + " An offer counts as information."})
-    note = FreeText(allow_none=True, validate=validate.Length(max=500))
-
-
-class OutreachInSchema(OutreachFieldsSchema):
-    """A registered person (``person_id``) or a new one (names and a birth date, birth year or
-    national ID; matched to the register first). When the person has a row already it is
-    updated: given values replace, absent ones stay."""
-
-    person_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
-    first_name = Name(allow_none=True, validate=validate.Length(max=100))
-    last_name = Name(allow_none=True, validate=validate.Length(max=100))
-    birth_date = fields.Date(allow_none=True)
-    birth_year = fields.Integer(allow_none=True, validate=validate.Range(min=1880, max=2100))
-    national_id = fields.String(load_only=True, allow_none=True, validate=validate.Length(max=20),
-                                metadata={"description": "Validated for the country, stored encrypted, never returned."})
-    national_id_country = fields.String(load_only=True, allow_none=True, validate=validate.OneOf(["DK", "SE", "FI"]),
-                                        metadata={"description": "Defaults to the tenant's country."})
-
-
-class OutreachPatchSchema(OutreachFieldsSchema):
-    """The fields to change; a field sent as null is cleared."""
-
-
-class OutreachArgsSchema(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(services.STATUSES))
-    q = ShortText(load_default=None, validate=validate.Length(max=100), metadata={"description": "Part of a name."})
-
-
-class OutreachCoverageSchema(Schema):
-    offered = fields.Integer(metadata={"description": "Users offered the course at least once."})
-    total = fields.Integer(metadata={"description": "All registered users of the disability services."})
-    percent = fields.Integer(allow_none=True, metadata={"description": "offered / total in whole per cent, "
-                                                                       "rounded down; null when total is 0."})
-
-
-class OutreachImportResultSchema(Schema):
-    rows = fields.Integer(metadata={"description": "Data rows read (empty rows are skipped)."})
-    created = fields.Integer(metadata={"description": "Outreach rows added."})
-    updated = fields.Integer(metadata={"description": "Outreach rows changed."})
-    unchanged = fields.Integer(metadata={"description": "Rows that matched what was on file."})
-    people_created = fields.Integer(metadata={"description": "People added to the register of people."})
-
-
-class OutreachImportRowErrorSchema(Schema):
-    row = fields.Integer(metadata={"description": "As a spreadsheet numbers it: the column names are row 1; "
-                                                  "0 is the file as a whole."})
-    column = fields.String(allow_none=True)
-    message = fields.String()
-
-
-class OutreachImportErrorsSchema(Schema):
-    """``rows`` for the file's problems; a request refused before the file is read (a form
-    field no database can store) names its fields instead, as every 422 does."""
-
-    class Meta:
-        unknown = INCLUDE
-
-    rows = fields.List(fields.Nested(OutreachImportRowErrorSchema))
-
-
-class OutreachImportProblemSchema(ProblemSchema):
-    errors = fields.Nested(OutreachImportErrorsSchema, metadata={"description": "Every problem of the file, by row."})
-
-
-OutreachPage = page_schema(OutreachSchema, "OutreachPage")
 
 IMPORT_BODY = {
     "required": True,

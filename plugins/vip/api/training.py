@@ -4,90 +4,30 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from core.auth.permissions import requires
 from core.db import db
-from core.pagination import PageArgsSchema, page_schema, paginate
+from core.pagination import PageArgsSchema, paginate
 from core.toolkit import staff_query
-from core.validation import Name, ShortText
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
+from plugins.vip.schemas import (
+    CoursePage,
+    LeaderCourseDetailSchema,
+    LeaderCourseInSchema,
+    LeaderCoursePatchSchema,
+    StaffTrainingPage,
+    TraineeCompletionSchema,
+    TraineeInSchema,
+    TraineeSchema,
+)
 from plugins.vip.services import training as services
 
 NOT_HERE = "this organisation does not run VIP leader courses"
 
 
-class TraineeSchema(Schema):
-    id = fields.Integer()
-    course_id = fields.Integer()
-    name = fields.String()
-    email = fields.String(metadata={"description": "Lower-case."})
-    organisation = fields.String()
-    municipality = fields.String(allow_none=True)
-    completed_on = fields.Date(allow_none=True, metadata={"description": "Set: in the national register since then."})
-
-
-class LeaderCourseSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
-    location = fields.String(allow_none=True)
-    trainees_count = fields.Method("_trainees", metadata={"type": "integer"})
-    completed_count = fields.Method("_completed", metadata={"type": "integer"})
-
-    def _trainees(self, course) -> int:
-        return len(course.trainees)
-
-    def _completed(self, course) -> int:
-        return sum(1 for t in course.trainees if t.completed_on is not None)
-
-
-class LeaderCourseDetailSchema(LeaderCourseSchema):
-    trainees = fields.List(fields.Nested(TraineeSchema))
-
-
-class LeaderCourseInSchema(Schema):
-    name = Name(required=True, validate=validate.Length(min=1, max=200))
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True, metadata={"description": "Not before starts_on."})
-    location = ShortText(load_default=None, allow_none=True, validate=validate.Length(max=300))
-
-
-class LeaderCoursePatchSchema(LeaderCourseInSchema):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(partial=True, **kwargs)
-
-
-class TraineeInSchema(Schema):
-    name = Name(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254),
-                          metadata={"description": "Work email; how the trainee's municipality finds them in the "
-                                                   "register. Stored lower-case."})
-    organisation = Name(required=True, validate=validate.Length(min=1, max=200))
-    municipality = Name(load_default=None, allow_none=True, validate=validate.Length(max=100),
-                                 metadata={"description": "Where the trainee leads groups; the register groups by it."})
-
-
-class TraineeCompletionSchema(Schema):
-    completed_on = fields.Date(required=True, allow_none=True, metadata={
-        "description": "Not before the course started, not in the future; null takes the completion back."})
-
-
-class StaffTrainingSchema(Schema):
-    user_id = fields.Integer(attribute="user.id")
-    name = fields.String(attribute="user.name")
-    email = fields.String(attribute="user.email")
-    roles = fields.List(fields.String(), metadata={"description": "The user's roles in this tenant."})
-    trained = fields.Boolean()
-    trained_on = fields.Date(allow_none=True, metadata={"description": "In the national register since."})
-
-
-CoursePage = page_schema(LeaderCourseSchema, "LeaderCoursePage")
-StaffTrainingPage = page_schema(StaffTrainingSchema, "StaffTrainingPage")
 
 
 def _training_tenant() -> None:

@@ -5,98 +5,34 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
 from core.db import db, utcnow
 from core.errors import get_or_404
-from core.pagination import Page, PageArgsSchema, page_schema, paginate
-from core.sessions.schemas import ID
-from core.validation import FreeText
+from core.pagination import Page, PageArgsSchema, paginate
 from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
 from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistMove
+from plugins.vip.schemas import (
+    MovePage,
+    VipAnswerInSchema,
+    VipMoveInSchema,
+    VipMoveSchema,
+    VipOfferInSchema,
+    VipOfferSchema,
+    VipParticipantInSchema,
+    VipParticipantSchema,
+    WaitlistPage,
+)
 from plugins.vip.services import offers, waitlist
 from plugins.vip.settings import current_settings
 
 
 
-class VipOfferSchema(Schema):
-    """An offer of a place; the token of its answer link is never shown (only the email has it)."""
-
-    id = fields.Integer()
-    application_id = fields.Integer()
-    group_id = fields.Integer()
-    group_name = fields.String(attribute="group.name", metadata={"description": "The group the place is in."})
-    offered_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    status = fields.Enum(OfferStatus, metadata={"description": "open, accepted, declined, expired or withdrawn."})
-    answered_at = fields.DateTime(allow_none=True)
-    answered_by = fields.Integer(allow_none=True, metadata={"description": "The staff user who recorded the answer."})
-    answered_via_link = fields.Boolean(metadata={"description": "The applicant answered through the emailed link."})
-
-
-class VipWaitlistEntrySchema(Schema):
-    position = fields.Integer(metadata={"description": "1 is first in line."})
-    application_id = fields.Integer()
-    person_id = fields.Integer()
-    name = fields.String()
-    taken_before = fields.Boolean(metadata={"description": "False for first-timers, who come first."})
-    applied_at = fields.DateTime()
-    status = fields.String(metadata={"description": "waiting, or offered (an open offer waits for an answer)."})
-    open_offer = fields.Nested(VipOfferSchema, allow_none=True)
-
-
-class VipMoveInSchema(Schema):
-    application_id = fields.Integer(required=True, validate=ID)
-    to_position = fields.Integer(required=True, validate=ID, metadata={"description": "1 is first in line."})
-    reason = FreeText(required=True, validate=validate.Length(max=waitlist.REASON_MAX),
-                           metadata={"description": "Required, not blank: every manual move needs a reason."})
-
-
-class VipMoveSchema(Schema):
-    id = fields.Integer()
-    application_id = fields.Integer()
-    from_position = fields.Integer()
-    to_position = fields.Integer()
-    reason = fields.String()
-    moved_by = fields.Integer(allow_none=True,
-                              metadata={"description": "The user; null for an API client or the system."})
-    moved_at = fields.DateTime()
-
-
-class VipOfferInSchema(Schema):
-    application_id = fields.Integer(required=True, validate=ID)
-    group_id = fields.Integer(required=True, validate=ID)
-    out_of_turn_reason = FreeText(load_default=None, allow_none=True,
-                                  validate=validate.Length(max=waitlist.REASON_MAX),
-                                  metadata={"description": "Required when the applicant is not next in line."})
-
-
-class VipAnswerInSchema(Schema):
-    accept = fields.Boolean(required=True)
-    keep_in_line = fields.Boolean(load_default=False, metadata={
-        "description": "On a decline: keep the application waiting for a later group instead of closing it."})
-
-
-class VipParticipantInSchema(Schema):
-    application_id = fields.Integer(required=True, validate=ID)
-
-
-class VipParticipantSchema(Schema):
-    application_id = fields.Integer(attribute="id")
-    person_id = fields.Integer()
-    group_id = fields.Integer()
-    status = fields.String(attribute="status.value")
-    placed_at = fields.DateTime()
-
-
-WaitlistPage = page_schema(VipWaitlistEntrySchema, "VipWaitlistPage")
-MovePage = page_schema(VipMoveSchema, "VipWaitlistMovePage")
 
 
 def _audience_or_404(audience: str) -> str:

@@ -41,10 +41,9 @@ from core.people import services as people
 from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
-from core.toolkit import current_tenant
+from core.toolkit import MatchProfile, current_tenant, find_matches
 from core.validation import clean_into
 from plugins.vip.models import Outreach
-from plugins.vip.services.applications import possible_duplicates
 
 #: The list filters: no date yet; informed but not offered; offered (and so informed).
 NOT_INFORMED, INFORMED, OFFERED = "not_informed", "informed", "offered"
@@ -237,21 +236,20 @@ class _Ambiguous(Exception):
     """Several registered people fit the details equally well."""
 
 
-def _match(session: Session, vault: Vault, data: dict[str, Any], parsed, country: str) -> Person | None:
+def _match(session: Session, vault: Vault, data: dict[str, Any], parsed) -> Person | None:
     """The registered person these details describe, or None; raises :class:`_Ambiguous`.
 
-    The candidates are those the paper form shows staff
-    (:func:`~plugins.vip.services.applications.possible_duplicates`): the same national ID,
-    or the same name and birth year. A namesake fits when nothing known contradicts the
-    row: not another national ID, not another birth date when both are known to the day.
-    So someone the paper form registered with only a birth year is found by their birth date.
+    The candidates are those core's person matching finds, as the paper form shows staff
+    (:func:`~plugins.vip.services.applications.possible_duplicates`): the same national ID
+    (``parsed``, the row's, parsed once when it was checked), or the same name and birth
+    year. A namesake fits when nothing known contradicts the row: not another national ID,
+    not another birth date when both are known to the day. So someone the paper form
+    registered with only a birth year is found by their birth date.
     """
     birth_date = data.get("birth_date") or (parsed.birth_date if parsed is not None else None)
     candidate = {"first_name": data.get("first_name"), "last_name": data.get("last_name"),
                  "birth_date": birth_date, "birth_year": data.get("birth_year")}
-    if parsed is not None:
-        candidate.update(national_id=parsed.value, national_id_country=parsed.country)
-    found = possible_duplicates(session, vault, candidate, country=country)
+    found = find_matches(session, MatchProfile.of_candidate(vault, candidate, national_id=parsed))
     same_number = [d.person for d in found if "national_id" in d.reasons]
     if same_number:
         return same_number[0]
@@ -320,7 +318,7 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
     _check_lengths(errors, data, ("service", "note"))
     if person is None and not errors:
         try:
-            person = _match(session, vault, data, parsed, country)
+            person = _match(session, vault, data, parsed)
         except _Ambiguous:
             errors.setdefault("_schema", []).append(
                 _("Several registered people fit these details. Choose the person from the list instead."))
@@ -604,7 +602,7 @@ def import_csv(session: Session, vault: Vault, text: str, *, country: str, today
         if row.number in failed:
             continue
         try:
-            row.person = _match(session, vault, row.data, row.parsed, country)
+            row.person = _match(session, vault, row.data, row.parsed)
         except _Ambiguous:
             errors.append(RowError(row.number, None, _(
                 "Several registered people fit these details. Record this person on the outreach page instead.")))

@@ -12,6 +12,7 @@ from core.pagination import paginate, requested_page
 from core.people import services as people
 from core.people.models import ConsentGiver
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
+from plugins.vip.schemas import VipStaffApplicationInSchema, load_form
 from plugins.vip.services import applications as services
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
@@ -155,7 +156,7 @@ def new_application():
     if request.method == "GET":
         return _new_form(settings, {"language": g.tenant.languages[0] if g.tenant.languages else ""}, {})
     typed = typed_answers(request.form)
-    data, errors = services.load_form(services.VipStaffApplicationInSchema(audiences=settings["audiences"]), typed)
+    data, errors = load_form(VipStaffApplicationInSchema(audiences=settings["audiences"]), typed)
     if data is None:
         return _new_form(settings, typed, errors, status=422)
     choice = typed.get("duplicate_choice", "")

@@ -11,6 +11,7 @@ from core.auth.permissions import public
 from core.db import db
 from core.web.ratelimit import limited
 from plugins.vip.models import ApplicationStatus, Channel
+from plugins.vip.schemas import VipApplicationInSchema, load_form
 from plugins.vip.services import applications as services
 from plugins.vip.services import letters
 from plugins.vip.settings import current_settings
@@ -48,7 +49,7 @@ def apply():
     if request.method == "GET":
         return _render(settings, {}, {})
     typed = typed_answers(request.form)
-    data, errors = services.load_form(services.VipApplicationInSchema(audiences=settings["audiences"]), typed)
+    data, errors = load_form(VipApplicationInSchema(audiences=settings["audiences"]), typed)
     if data is not None:
         try:
             application = services.submit_application(

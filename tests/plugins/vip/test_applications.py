@@ -30,6 +30,7 @@ from plugins.vip.models import (
     OfferStatus,
     Outreach,
 )
+from plugins.vip import schemas
 from plugins.vip.services import applications as services
 from plugins.vip.services import offers
 from plugins.vip.services.ranking import initial_rank
@@ -57,7 +58,7 @@ def submit(app, db_session, vault, vip_tenant):
             **answers):
         tenant = tenant or vip_tenant
         form = {k: v for k, v in {**FORM, **answers}.items() if v is not None}
-        schema = services.VipStaffApplicationInSchema() if staff else services.VipApplicationInSchema()
+        schema = schemas.VipStaffApplicationInSchema() if staff else schemas.VipApplicationInSchema()
         with app.test_request_context(), tenant_scope(tenant.id):
             data = schema.load(form)
             application = services.submit_application(db_session, vault, data, channel=channel,
@@ -186,7 +187,7 @@ def test_without_an_interpreter_the_language_typed_is_not_kept(submit):
 def test_the_schema_refuses_each_broken_rule_with_the_field(app, changes, field):
     form = {k: v for k, v in {**FORM, **changes}.items() if v is not None}
     with app.test_request_context():
-        data, errors = services.load_form(services.VipApplicationInSchema(audiences=["women", "men"]), form)
+        data, errors = schemas.load_form(schemas.VipApplicationInSchema(audiences=["women", "men"]), form)
     assert data is None and field in errors
     assert all(isinstance(m, str) and m for messages in errors.values() for m in messages)
 
@@ -194,7 +195,7 @@ def test_the_schema_refuses_each_broken_rule_with_the_field(app, changes, field)
 def test_an_audience_the_tenant_does_not_run_is_refused(app, make_vip_tenant):
     tenant = make_vip_tenant(audiences=["young_women", "young_men"])
     with app.test_request_context():
-        data, errors = services.load_form(services.VipApplicationInSchema(audiences=["young_women", "young_men"]),
+        data, errors = schemas.load_form(schemas.VipApplicationInSchema(audiences=["young_women", "young_men"]),
                                           FORM)
     assert data is None and "audience" in errors
 
@@ -207,7 +208,7 @@ def test_the_service_refuses_an_audience_the_tenant_does_not_run(submit, make_vi
 
 
 def test_the_public_form_takes_no_national_id(submit, app):
-    assert "national_id" not in services.VipApplicationInSchema().fields
+    assert "national_id" not in schemas.VipApplicationInSchema().fields
     application = submit(staff=False, national_id=PNR)
     assert application.person.national_id_index is None
 
@@ -230,7 +231,7 @@ def test_staff_may_give_the_date_a_paper_application_arrived(submit):
 def test_an_arrival_date_in_the_future_is_refused(app):
     form = {**FORM, "applied_on": (date.today() + timedelta(days=1)).isoformat()}
     with app.test_request_context():
-        data, errors = services.load_form(services.VipStaffApplicationInSchema(), form)
+        data, errors = schemas.load_form(schemas.VipStaffApplicationInSchema(), form)
     assert data is None and "applied_on" in errors
 
 
@@ -381,7 +382,7 @@ def test_the_same_national_id_is_found_through_the_blind_index(submit, app, db_s
     candidate = {**FORM, "first_name": "Annie", "last_name": "Lind", "phone": "0705555555", "email": None,
                  "national_id": "198112189876"}
     with app.test_request_context():
-        data = services.VipStaffApplicationInSchema().load({k: v for k, v in candidate.items() if v})
+        data = schemas.VipStaffApplicationInSchema().load({k: v for k, v in candidate.items() if v})
     [found] = _duplicates(app, db_session, vault, vip_tenant, data)
     assert found.person.id == first.person_id and found.reasons == ("national_id",)
     second = submit(first_name="Annie", last_name="Lind", email=None, phone="0703333333", national_id=PNR)
@@ -392,7 +393,7 @@ def test_the_same_national_id_is_found_through_the_blind_index(submit, app, db_s
 def test_a_candidate_from_the_paper_form_is_checked_before_saving(submit, app, db_session, vault, vip_tenant):
     first = submit(birth_year=None)
     with app.test_request_context():
-        data = services.VipStaffApplicationInSchema().load({**FORM, "phone": "0701234567", "email": "",
+        data = schemas.VipStaffApplicationInSchema().load({**FORM, "phone": "0701234567", "email": "",
                                                             "birth_year": ""})
     [found] = _duplicates(app, db_session, vault, vip_tenant, data)
     assert found.person.id == first.person_id and found.reasons == ("name+contact",)

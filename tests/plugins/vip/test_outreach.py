@@ -81,6 +81,25 @@ def test_a_person_is_matched_by_national_id_and_the_number_is_never_audited(reco
     assert not any("811218" in d for d in details)
 
 
+def test_the_national_id_is_parsed_once_to_check_and_match_it(record, make_person, vip_tenant, monkeypatch):
+    from core.people import matching
+    from core.people import services as people
+    from core.people.national_id import parse
+
+    number = pnr("19811218")
+    existing = make_person(vip_tenant, first_name="Omar", last_name="Haddad", national_id=number)
+    parsed = []
+
+    def counting(country, raw, **kwargs):
+        parsed.append(country)
+        return parse(country, raw, **kwargs)
+
+    for module in (services, matching, people):
+        monkeypatch.setattr(module, "parse", counting)
+    done = record({"first_name": "Omar", "last_name": "Haddad", "national_id": number})
+    assert done.outreach.person_id == existing.id and parsed == ["SE"]
+
+
 def test_a_person_is_matched_by_name_and_birth_date_whatever_the_case(record, make_person, vip_tenant, db_session):
     existing = make_person(vip_tenant, first_name="Sara", last_name="Lind", birth_date=date(1990, 4, 12))
     done = record({"first_name": "sara ", "last_name": "LIND", "birth_date": date(1990, 4, 12)})

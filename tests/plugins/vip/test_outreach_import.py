@@ -120,6 +120,7 @@ def test_someone_the_paper_form_registered_by_birth_year_is_found_by_birth_date(
                                                                                    vip_tenant):
     """The paper form keeps only a birth year; the import's birth date in that year finds
     the same person (as the paper form's duplicate check would), rather than adding a second."""
+    from plugins.vip import schemas
     from plugins.vip.models import Channel
     from plugins.vip.services import applications
 
@@ -127,7 +128,7 @@ def test_someone_the_paper_form_registered_by_birth_year_is_found_by_birth_date(
             "phone": "0701234567", "audience": "women", "taken_before": "no", "consent": "yes",
             "consent_given_by": "self"}
     with app.test_request_context(), tenant_scope(vip_tenant.id):
-        data = applications.VipStaffApplicationInSchema().load(form)
+        data = schemas.VipStaffApplicationInSchema().load(form)
         paper = applications.submit_application(db_session, app.extensions["samverka"].vault, data,
                                                 channel=Channel.paper, country="SE").person_id
         db_session.commit()

@@ -323,7 +323,7 @@ def _texts(html: str, tag: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_the_paper_form_asks_every_question_of_the_online_form(client, base, lang):
-    from plugins.vip.services.applications import VipApplicationInSchema
+    from plugins.vip.schemas import VipApplicationInSchema
 
     online = client.get(f"{base}/apply", headers={"Accept-Language": lang}).text
     paper = client.get(f"{base}/apply/paper?lang={lang}", headers=EN)

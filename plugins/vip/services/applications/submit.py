@@ -1,0 +1,157 @@
+"""Submitting a VIP application: the applicant as a core person, the consent, the place in line, the acknowledgement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from core.audit import services as audit
+from core.db import utcnow
+from core.people import services as people
+from core.people.models import Person
+from core.people.vault import Vault
+from core.toolkit import current_tenant
+from core.web.strings import N_
+from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
+from plugins.vip.services import letters, links
+from plugins.vip.services.applications.common import ApplicationError, open_applications
+from plugins.vip.services.ranking import initial_rank
+from plugins.vip.settings import KEY, current_settings
+
+#: The interface languages an application may be handled in (the acknowledgement's language).
+LANGUAGES = ("sv", "da", "fi", "en")
+
+#: The purpose of the consent, in the words the public form shows (stored in the applicant's language).
+CONSENT_PURPOSE = N_("We save your name and how we can reach you. We only use it to give you a place in VIP.")
+
+
+def _language(data: dict[str, Any], language: str | None) -> str:
+    chosen = language or data.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    current = str(get_locale() or "")
+    return current if current in LANGUAGES else "en"
+
+
+def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, channel: Channel | str,
+                       country: str, applied_at: datetime | None = None, person: Person | None = None,
+                       language: str | None = None, person_field: str = "person_id") -> Application:
+    """Register an application from validated ``data`` (:class:`~plugins.vip.schemas.VipApplicationInSchema`).
+
+    Makes the applicant a core person (or, with ``person``, attaches the application to that
+    existing person: staff decided it is the same one), records the consent, puts the
+    application on the waitlist of its audience, audits it and queues an acknowledgement to
+    the applicant or their contact in ``language`` (default: the language in use). Raises
+    :class:`ApplicationError` for an audience the tenant does not run or an invalid national ID.
+
+    An existing ``person`` is locked first (services/locks.py) and must not have an open
+    application for the same audience (in line, or a place in a group not yet over): that
+    would give them a second place in the line, so it is refused with an
+    :class:`ApplicationError` on ``person_field`` (the form's name for the chosen person),
+    as is a person erased or anonymised meanwhile.
+    """
+    channel = Channel(channel)
+    settings = current_settings(session)
+    if data.get("audience") not in settings["audiences"]:
+        raise ApplicationError({"audience": [_("Choose one of the groups this organisation runs.")]})
+    if person is not None:
+        person = _attachable(session, person, data["audience"], person_field)
+    if applied_at is None and data.get("applied_on") is not None and data["applied_on"] < date.today():
+        applied_at = datetime.combine(data["applied_on"], time(12, 0), tzinfo=timezone.utc)
+    applied_at = applied_at or utcnow()
+    language = _language(data, language)
+    contact_self = data["contact_via"] is ContactVia.self
+    created = person is None
+    try:
+        if person is None:
+            person_data = {
+                "first_name": data["first_name"], "last_name": data["last_name"],
+                "birth_year": data.get("birth_year"), "preferred_language": language,
+                "interpreter_needed": data.get("interpreter_needed", False),
+                "interpreter_language": data.get("interpreter_language"),
+                "email": data.get("email") if contact_self else None,
+                "phone": data.get("phone") if contact_self else None,
+                "national_id": data.get("national_id"), "national_id_country": data.get("national_id_country"),
+            }
+            person = people.create_person(session, vault, person_data, country=country)
+        else:
+            _fill_blanks(session, vault, person, data, contact_self=contact_self, language=language, country=country)
+        people.add_consent(session, person, purpose=_consent_purpose(language), given_by=data["consent_given_by"],
+                           given_on=min(applied_at.date(), date.today()), plugin=KEY)
+    except people.PersonError as exc:
+        raise ApplicationError(exc.errors) from None
+    application = Application(
+        person_id=person.id, audience=data["audience"], channel=channel, taken_before=data["taken_before"],
+        contact_via=data["contact_via"], contact_name=None if contact_self else data.get("contact_name"),
+        contact_phone=None if contact_self else data.get("contact_phone"),
+        contact_email=None if contact_self else data.get("contact_email"),
+        needs=data.get("needs"), applied_at=applied_at, status=ApplicationStatus.waiting,
+        queue_rank=initial_rank(data["taken_before"], applied_at), created_person=created,
+    )
+    application.person = person
+    session.add(application)
+    session.flush()
+    audit.record(session, "vip.application.create", object_type="vip_application", object_id=application.id,
+                 detail={"channel": channel.value, "audience": application.audience, "person": person.id,
+                         "new_person": created})
+    _acknowledge(session, application, person, language)
+    return application
+
+
+def _attachable(session: Session, person: Person, audience: str, field: str) -> Person:
+    """``person`` locked and read afresh, when a new application for ``audience`` may be
+    attached to them; otherwise an :class:`ApplicationError` on ``field`` saying why."""
+    locked = people.lock_people(session, person.id).get(person.id)
+    if locked is None or locked.anonymised_at is not None:
+        raise ApplicationError({field: [_("This person is no longer registered here.")]})
+    if open_applications(session, locked.id, audience):
+        raise ApplicationError({field: [_(
+            "%(name)s already has an open application for this group. Open that application instead "
+            "of registering a second one.", name=locked.display_name)]})
+    return locked
+
+
+def _fill_blanks(session: Session, vault: Vault, person: Person, data: dict[str, Any], *, contact_self: bool,
+                 language: str, country: str) -> None:
+    """What the application tells about an existing person, where their record has nothing yet."""
+    changes: dict[str, Any] = {}
+    candidates = {"birth_year": data.get("birth_year"), "preferred_language": language}
+    if contact_self:
+        candidates.update(email=data.get("email"), phone=data.get("phone"))
+    if data.get("interpreter_needed") and not person.interpreter_needed:
+        changes.update(interpreter_needed=True, interpreter_language=data.get("interpreter_language"))
+    for key, value in candidates.items():
+        if value is not None and getattr(person, key) in (None, ""):
+            changes[key] = value
+    if person.birth_date is not None:
+        changes.pop("birth_year", None)
+    if changes:
+        people.update_person(session, vault, person, changes, country=country)
+
+
+def _consent_purpose(language: str) -> str:
+    with force_locale(language):
+        return _(CONSENT_PURPOSE)
+
+
+def _acknowledge(session: Session, application: Application, person: Person, language: str) -> None:
+    to = letters.recipient(application, person)
+    if not to:
+        return  # no email address: staff contact the applicant another way
+    tenant = current_tenant(session)
+    token, application.withdraw_token_hash = links.new_token()
+    session.flush()
+    context = {"first_name": person.first_name, "organisation": tenant.name,
+               "to_contact": application.contact_via is not ContactVia.self,
+               "withdraw_link": links.external(tenant, "vip.withdraw", token)}
+    with force_locale(language):
+        subject = _("We have got the application for VIP") if context["to_contact"] else \
+            _("We have got your application for VIP")
+        text = render_template("vip/email/acknowledgement.txt", **context)
+        html = render_template("vip/email/acknowledgement.html", lang=language, subject=subject, **context)
+    letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.ack.{application.id}")
