@@ -10,8 +10,8 @@ import pytest
 
 from core.app import create_app
 from core.plugins import PluginError, PluginRegistry
-from tests.fixtures import sample_plugin
-from tests.fixtures.app import login
+from tests.core import sample_plugin
+from core.testing.app import login
 
 ROOT = Path(__file__).parents[2]
 

@@ -14,8 +14,8 @@ from core.auth.api_clients.models import ApiClient, ApiToken
 from core.auth.plugin import CORE_PERMISSIONS
 from core.db import tenant_scope, utcnow
 from core.web.strings import PERMISSION_DESCRIPTIONS
-from tests.fixtures.app import login
-from tests.fixtures.database import on_postgresql, require_postgresql
+from core.testing.app import login
+from core.testing.database import on_postgresql, require_postgresql
 
 
 @pytest.fixture
