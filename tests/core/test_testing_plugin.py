@@ -10,8 +10,11 @@ import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
+
 import core.testing.app
 import core.testing.plugin
+from core.testing import PluginTests, plugin_tests
 
 
 def _environment() -> dict[str, str]:
@@ -81,12 +84,27 @@ def test_a_suite_outside_this_repository_gets_the_fixtures_and_adds_to_the_world
     assert "2 passed" in done.stdout
 
 
-def test_the_partner_plugin_is_installed_beside_samverka(request):
-    """python3 dev.py test installs tests/partner_plugin with pip (its suite runs in this one)."""
+def test_the_partner_plugin_is_installed_beside_samverka_and_passes_its_own_suite(request):
+    """python3 dev.py test installs tests/partner_plugin with pip; its suite, run from its own
+    folder as a partner runs it (its pyproject.toml, no conftest of Samverka's), passes. It also
+    runs as part of this suite, on both engines."""
     import samverka_partner
 
-    root = Path(request.config.rootpath)
-    partner = root / "tests" / "partner_plugin"
+    partner = Path(request.config.rootpath) / "tests" / "partner_plugin"
     assert Path(samverka_partner.__file__).resolve().is_relative_to(partner)
     assert any(ep.name == "partner" for ep in entry_points(group="samverka.plugins"))
-    assert list((partner / "tests").glob("test_*.py"))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], env=_environment(),
+                          cwd=partner, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
+
+
+def test_plugins_add_to_the_sweep_tables_but_never_give_a_name_another_meaning(monkeypatch):
+    same = [PluginTests("one", fillers={"group_id": "group_id"}), PluginTests("two", fillers={"group_id": "group_id",
+                                                                                             "note_id": "note_id"})]
+    monkeypatch.setattr(plugin_tests, "_loaded", same)
+    assert plugin_tests.merged("fillers", {"person_id": "person_id"}) == {
+        "person_id": "person_id", "group_id": "group_id", "note_id": "note_id"}
+    monkeypatch.setattr(plugin_tests, "_loaded", [same[0], PluginTests("two", fillers={"group_id": "team_id"})])
+    with pytest.raises(ValueError, match="another meaning"):
+        plugin_tests.merged("fillers")
