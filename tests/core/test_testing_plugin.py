@@ -57,12 +57,16 @@ def test_a_suite_outside_this_repository_gets_the_fixtures_and_adds_to_the_world
     """As a partner's suite: no conftest, its own PluginTests named in its own configuration."""
     (tmp_path / "pytest.ini").write_text("[pytest]\nsamverka_plugin_tests = my_sweep.py\n")
     (tmp_path / "my_sweep.py").write_text(textwrap.dedent("""
+        from importlib.metadata import entry_points
+
         from core.testing import PluginTests
 
         def build(app, db_session, tenant, make_user, make_person, marker):
             return {"guest_id": make_person(tenant, first_name=f"Guest{marker}").id}
 
-        PLUGIN_TESTS = PluginTests(key="vip", build=build)
+        # Standing in for the partner's own plugin: any one installed.
+        KEY = sorted(ep.name for ep in entry_points(group="samverka.plugins"))[0]
+        PLUGIN_TESTS = PluginTests(key=KEY, build=build)
     """))
     (tmp_path / "test_mine.py").write_text(textwrap.dedent("""
         from core.testing import login
