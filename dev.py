@@ -38,19 +38,43 @@ def run(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
     return completed.returncode
 
 
+#: Installed beside Samverka for the tests, each a distribution of its own: the partner test
+#: plugin, whose own suite (tests/partner_plugin/tests) runs in the test suite.
+TEST_DISTRIBUTIONS = (TESTS / "partner_plugin",)
+
+
 def ensure_venv(extras: str) -> None:
-    """Create .venv and install the project; skipped when pyproject.toml has not changed."""
+    """Create .venv and install the project (with [test]: and TEST_DISTRIBUTIONS); skipped while
+    no pyproject.toml of them has changed."""
     if not PY.exists():
         say("creating the virtual environment in .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    beside = TEST_DISTRIBUTIONS if extras == "test" else ()
+    if extras != "test":
+        remove_test_distributions()
+    projects = [ROOT, *beside]
+    digest = hashlib.sha256(b"".join((p / "pyproject.toml").read_bytes() for p in projects) + extras.encode()).hexdigest()
     stamp = VENV / f".installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
     say(f"installing Samverka{f' with [{extras}]' if extras else ''}")
     run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".")
+    editable = [arg for project in beside for arg in ("-e", str(project.relative_to(ROOT)))]
+    run(PY, "-m", "pip", "install", "--quiet", "-e", f".[{extras}]" if extras else ".", *editable)
     stamp.write_text(digest)
+
+
+def remove_test_distributions() -> None:
+    """The demo shares .venv with the tests: it must not find (and migrate) their test plugins."""
+    stamp = VENV / ".installed-test"
+    if not stamp.exists():
+        return
+    import tomllib
+
+    names = [tomllib.loads((p / "pyproject.toml").read_text())["project"]["name"] for p in TEST_DISTRIBUTIONS]
+    say("removing the test suite's plugins from .venv")
+    run(PY, "-m", "pip", "uninstall", "--quiet", "--yes", *names)
+    stamp.unlink()
 
 
 def samverka(*args: str, env: dict | None = None) -> None:

@@ -1,11 +1,11 @@
-"""Shared fixtures: see tests/fixtures/ for the app, database and factories."""
+"""Core's fixtures come from core.testing, the pytest plugin samverka[test] installs (entry point
+pytest11); this suite adds the sample plugin, which exercises every hook, to the test app."""
 
-pytest_plugins = [
-    "tests.fixtures.database",
-    "tests.fixtures.app",
-    "tests.fixtures.factories",
-    "tests.fixtures.smtp",
-    "tests.fixtures.browser",
-    "tests.fixtures.oidc",
-    "tests.fixtures.worlds",
-]
+import pytest
+
+
+@pytest.fixture(scope="session")
+def app_plugins() -> tuple:
+    from tests.core import sample_plugin
+
+    return (sample_plugin,)

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.fixtures.app import rolled_back
-from tests.fixtures.worlds import World
+import tests.core.test_isolation_sweep as sweep
+from core.testing import World, rolled_back
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
@@ -49,16 +49,12 @@ def example_settings(max_examples: int) -> settings:
 
 
 def _real_ids(world: World, operation) -> dict:
-    """The path parameters of ``operation`` filled with the ids of the tenant's real objects."""
-    known = {"person_id": world.person_id, "consent_id": world.consent_id, "session_id": world.session_id,
-             "feed_id": world.feed_id, "client_pk": world.client_pk, "key": world.plugin_key,
-             "application_id": world.application_id, "group_id": world.group_id, "meeting_id": world.meeting_id,
-             "offer_id": world.offer_id, "outreach_id": world.outreach_id, "course_id": world.course_id,
-             "trainee_id": world.trainee_id, "audience": world.audience}
-    names = {parameter.name for parameter in operation.path_parameters}
-    unknown = names - set(known) - {"tenant"}
+    """The path parameters of ``operation`` filled with the ids of the tenant's real objects: the
+    world values the isolation sweep fills them with (core's FILLERS and each plugin's)."""
+    names = {parameter.name for parameter in operation.path_parameters} - {"tenant"}
+    unknown = names - set(sweep.FILLERS)
     assert not unknown, f"{operation.label}: give the test a real object for {sorted(unknown)}"
-    return {name: known[name] for name in names if name in known}
+    return {name: world.value(sweep.FILLERS[name]) for name in names}
 
 
 def _can_be_invalid(operation) -> bool:

@@ -14,11 +14,14 @@ positive last: the positive then proves that the object the negatives were refus
 Every text field of B's objects carries B's marker; an answer to (b) or (c) must not hold it.
 Routes inside a tenant that take no object id get (a) and (c); public ones follow a policy of
 their own (PUBLIC_IN_TENANT).
+
+The tables below are core's; each plugin's test package adds its own (its objects in the
+worlds, its URL arguments, bodies and public routes) through ``core.testing.PluginTests``,
+named in pyproject.toml's ``samverka_plugin_tests``.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +33,8 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from core.auth.permissions import PUBLIC, declared_permission
-from tests.fixtures.app import rolled_back
-from tests.fixtures.worlds import World
+from core.testing import World, rolled_back
+from core.testing.plugin_tests import configured, merged
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 REFUSED = {403, 404}
@@ -41,7 +44,7 @@ REFUSED = {403, 404}
 #: How to fill each URL argument: the name of a value every tenant's :class:`World` holds.
 #: Object ids point at rows of that tenant; ``key`` and ``role`` are names that mean the same in
 #: every tenant (a plugin, a role), so only the tenant of the URL can cross for them.
-FILLERS: dict[str, str] = {
+FILLERS: dict[str, str] = merged("fillers", {
     "person_id": "person_id",
     "consent_id": "consent_id",
     "session_id": "session_id",
@@ -50,58 +53,37 @@ FILLERS: dict[str, str] = {
     "user_id": "user_id",
     "role": "role",
     "key": "plugin_key",
-    "application_id": "application_id",
-    "group_id": "group_id",
-    "meeting_id": "meeting_id",
-    "offer_id": "offer_id",
-    "outreach_id": "outreach_id",
-    "course_id": "course_id",
-    "trainee_id": "trainee_id",
-    "audience": "audience",
-}
+})
 #: Arguments whose meaning depends on the route: (endpoint, argument) -> World value.
-FILLERS_BY_ENDPOINT: dict[tuple[str, str], str] = {
+FILLERS_BY_ENDPOINT: dict[tuple[str, str], str] = merged("fillers_by_endpoint", {
     ("sessions.calendar", "token"): "feed_token",
-    ("vip.offer_answer", "token"): "offer_token",
     ("invitations.accept", "token"): "invitation_token",
-    ("vip.withdraw", "token"): "withdraw_token",
-    # Meetings are generated once per group: a group that has none yet.
-    ("vip.group_meetings", "group_id"): "empty_group_id",
-}
+})
 #: The same, for one method of a route only: (endpoint, method, argument) -> World value.
-FILLERS_BY_METHOD: dict[tuple[str, str, str], str] = {
-    ("vip_api.GroupMeetings", "POST", "group_id"): "empty_group_id",
-}
+FILLERS_BY_METHOD: dict[tuple[str, str, str], str] = merged("fillers_by_method")
 #: Routes outside any tenant that still take an argument, and why the sweep leaves them out.
-OUTSIDE_TENANTS: dict[str, str] = {
+OUTSIDE_TENANTS: dict[str, str] = merged("outside_tenants", {
     "static": "files shipped with the app; no tenant's data",
     "auth.reset_password": "a one-time token for a global account, not a tenant's object: holding it is "
                            "the permission (tests/core/auth/test_signin.py covers it)",
     "jobs.outbox_message": "the demo's platform-admin mailbox (core.platform, every tenant by design; a 404 in "
                            "production); tests/core/jobs/test_outbox_page.py covers who may read it",
-}
+})
 
 #: Public routes inside a tenant: how each is swept (a policy below), or why it is not.
-PUBLIC_IN_TENANT: dict[str, str] = {
+PUBLIC_IN_TENANT: dict[str, str] = merged("public_in_tenant", {
     "sessions.calendar": "capability",
     "oauth.Token": "client_credentials",
     "oidc.tenant_login": "skip: the tenant's public login address; it shows no tenant data",
     "oidc.start": "skip: starts a public sign-in at the tenant's provider (tests/core/auth/test_oidc.py)",
     "oidc.callback": "skip: the provider's redirect back; needs a provider (tests/core/auth/test_oidc.py)",
-    "vip.apply": "skip: the public VIP application form; it shows no tenant data and only adds "
-                 "(tests/plugins/vip/test_public_form.py)",
-    "vip.applied": "skip: the thank-you page after applying; it shows no tenant data",
-    "vip.apply_paper": "skip: the application form to print; it shows no tenant data beyond the form "
-                       "(tests/plugins/vip/test_public_form.py)",
-    "vip.offer_answer": "capability",
     "invitations.accept": "capability",
-    "vip.withdraw": "capability",
-}
+})
 
 #: API blueprints that refuse bearer tokens on purpose (403 even with every scope).
-BEARER_REFUSED: dict[str, str] = {
+BEARER_REFUSED: dict[str, str] = merged("bearer_refused", {
     "api_clients_api": "API clients are managed by signed-in users, never with a bearer token",
-}
+})
 
 
 def _today(_w: World) -> str:
@@ -112,27 +94,10 @@ def _soon(hours: int) -> str:
     return (datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2, hours=hours)).isoformat()
 
 
-def _later(days: int) -> datetime:
-    """A weekday at noon ``days`` from now: clear of the worlds' own sessions."""
-    return datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=days)
-
-
-def _vip_application(w: World) -> dict[str, Any]:
-    return {"first_name": "Nora", "last_name": "Berg", "contact_via": "self", "phone": "070-123 45 67",
-            "audience": "women", "taken_before": "no", "consent": True, "consent_given_by": "self"}
-
-
-def _csv_file(_w: World) -> dict[str, Any]:
-    return {"file": (io.BytesIO(OUTREACH_CSV.encode()), "outreach.csv")}
-
-
-OUTREACH_CSV = "first_name;last_name;birth_date\r\nNora;Berg;1990-01-01\r\n"
-
-
 #: Body of each mutating (endpoint, method): ("json" | "form" | "csv", build(world A)), or None
 #: when it takes none. A new mutating endpoint without an entry fails the sweep.
 Body = tuple[str, Callable[["World"], dict[str, Any]]] | None
-BODIES: dict[tuple[str, str], Body] = {
+BODIES: dict[tuple[str, str], Body] = merged("bodies", {
     # REST API
     ("people_api.People", "POST"): ("json", lambda w: {"first_name": "Nora", "last_name": "Berg"}),
     ("people_api.Duplicates", "POST"): ("json", lambda w: {"first_name": "Nora", "last_name": "Berg"}),
@@ -183,68 +148,7 @@ BODIES: dict[tuple[str, str], Body] = {
                                                    "enabled": "y"}),
     ("oauth.Token", "POST"): ("form", lambda w: {"grant_type": "client_credentials", "client_id": w.machine_id,
                                                  "client_secret": w.machine_secret}),
-    # VIP: REST API
-    ("vip_api.VipApplications", "POST"): ("json", _vip_application),
-    ("vip_api.VipApplicationMerge", "POST"): ("json", lambda w: {"person_id": w.person_id}),
-    ("vip_api.VipApplicationWithdrawal", "POST"): ("json", lambda w: {"reason": "applicant_asked"}),
-    ("vip_api.WaitlistMoves", "POST"): ("json", lambda w: {"application_id": w.application_id, "to_position": 2,
-                                                           "reason": "Moving house"}),
-    ("vip_api.Offers", "POST"): ("json", lambda w: {"application_id": w.application_id, "group_id": w.group_id}),
-    ("vip_api.OfferAnswer", "PUT"): ("json", lambda w: {"accept": True}),
-    ("vip_api.GroupParticipants", "POST"): ("json", lambda w: {"application_id": w.application_id}),
-    ("vip_api.Groups", "POST"): ("json", lambda w: {"name": "Spring group", "audience": "women",
-                                                    "location": "Room 9", "leader_ids": list(w.leader_ids)}),
-    ("vip_api.GroupResource", "PATCH"): ("json", lambda w: {"name": "Renamed group"}),
-    ("vip_api.GroupMeetings", "POST"): ("json", lambda w: {"first_start": _later(60).isoformat(),
-                                                           "location": "Room 9"}),
-    ("vip_api.MeetingResource", "PATCH"): ("json", lambda w: {"starts_at": _later(45).isoformat()}),
-    ("vip_api.MeetingAttendance", "PUT"): ("json", lambda w: {"attendance": [{"person_id": w.participant_id,
-                                                                             "status": "absent_with_notice"}]}),
-    ("vip_api.OutreachList", "POST"): ("json", lambda w: {"first_name": "Nora", "last_name": "Berg",
-                                                          "birth_year": 1990}),
-    ("vip_api.OutreachResource", "PATCH"): ("json", lambda w: {"note": "Told at the group home"}),
-    ("vip_api.OutreachImport", "POST"): ("csv", lambda w: OUTREACH_CSV),
-    ("vip_api.LeaderCourses", "POST"): ("json", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
-                                                           "ends_on": "2025-01-02"}),
-    ("vip_api.LeaderCourseResource", "PATCH"): ("json", lambda w: {"location": "Eskilstuna"}),
-    ("vip_api.LeaderCourseTrainees", "POST"): ("json", lambda w: {"name": "Nora Berg", "email": "nora@example.org",
-                                                                  "organisation": "Huddinge kommun"}),
-    ("vip_api.TraineeCompletion", "PUT"): ("json", lambda w: {"completed_on": _today(w)}),
-    # VIP: pages
-    ("vip.new_application", "POST"): ("form", lambda w: {**_vip_application(w), "consent": "yes"}),
-    ("vip.merge_application", "POST"): ("form", lambda w: {"person_id": w.person_id, "confirm": "yes"}),
-    ("vip.withdraw_application", "POST"): ("form", lambda w: {"reason": "applicant_asked"}),
-    ("vip.waitlist_move", "POST"): ("form", lambda w: {"to_position": "2", "reason": "Moving house"}),
-    ("vip.waitlist_offer", "POST"): ("form", lambda w: {"group_id": str(w.group_id), "action": "offer"}),
-    ("vip.waitlist_offer_next", "POST"): None,
-    ("vip.offer_record", "POST"): ("form", lambda w: {"answer": "yes"}),
-    ("vip.group_new", "POST"): ("form", lambda w: {"name": "Spring group", "audience": "women", "location": "Room 9",
-                                                   "leader_ids": [str(i) for i in w.leader_ids]}),
-    ("vip.group_edit", "POST"): ("form", lambda w: {"name": "Renamed group", "audience": "women",
-                                                    "location": "Room 9",
-                                                    "leader_ids": [str(i) for i in w.leader_ids]}),
-    ("vip.group_cancel", "POST"): ("form", lambda w: {"confirm": "yes"}),
-    ("vip.group_meetings", "POST"): ("form", lambda w: {"first_date": _later(60).date().isoformat(),
-                                                        "first_time": "13:00", "every_days": "7",
-                                                        "location": "Room 9"}),
-    ("vip.record_attendance", "POST"): ("form", lambda w: {f"status-{w.participant_id}": "absent_with_notice"}),
-    ("vip.meeting_move", "POST"): ("form", lambda w: {"date": _later(45).date().isoformat(), "time": "10:00",
-                                                      "location": "Room 9"}),
-    ("vip.outreach_new", "POST"): ("form", lambda w: {"first_name": "Nora", "last_name": "Berg",
-                                                      "birth_year": "1990"}),
-    ("vip.outreach_edit", "POST"): ("form", lambda w: {"service": "Daily activity"}),
-    ("vip.outreach_import", "POST"): ("form", _csv_file),
-    ("vip.training_course_new", "POST"): ("form", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
-                                                             "ends_on": "2025-01-02"}),
-    ("vip.training_course_edit", "POST"): ("form", lambda w: {"name": "Leader course", "starts_on": "2025-01-01",
-                                                              "ends_on": "2025-01-02"}),
-    ("vip.training_trainee_add", "POST"): ("form", lambda w: {"name": "Nora Berg", "email": "nora@example.org",
-                                                              "organisation": "Huddinge kommun"}),
-    ("vip.training_completion", "POST"): ("form", lambda w: {"completed_on": _today(w)}),
-    ("vip.offer_answer", "POST"): ("form", lambda w: {"answer": "yes"}),
-    ("vip.withdraw", "POST"): ("form", lambda w: {"confirm": "yes"}),
-    ("vip.apply", "POST"): ("form", lambda w: {**_vip_application(w), "consent": "yes"}),
-}
+})
 
 
 # --- walking the URL map -------------------------------------------------------------------
@@ -263,8 +167,9 @@ def _filler(rule: Rule, argument: str, method: str | None = None) -> str:
             or FILLERS_BY_ENDPOINT.get((rule.endpoint, argument)) or FILLERS.get(argument))
     if name is None:
         pytest.fail(f"the isolation sweep does not know how to fill <{argument}> in {rule.rule} "
-                    f"({rule.endpoint}): give each tenant an object of that kind in tests/fixtures/worlds.py "
-                    f"and name it in FILLERS (or FILLERS_BY_ENDPOINT) in {__name__.replace('.', '/')}.py",
+                    f"({rule.endpoint}): give each tenant an object of that kind (core: core/testing/worlds.py; "
+                    f"a plugin: its PluginTests.build) and name it in FILLERS (or FILLERS_BY_ENDPOINT) of "
+                    f"{__name__.replace('.', '/')}.py or of the plugin's PluginTests",
                     pytrace=False)
     return name
 
@@ -452,3 +357,4 @@ def test_the_sweep_tables_name_only_routes_that_exist(app):
     assert {(e, m) for e, m, _a in FILLERS_BY_METHOD if (e, m) not in methods} == set()
     blueprints = {e.split(".")[0] for e in endpoints}
     assert set(BEARER_REFUSED) <= blueprints
+    assert {tests.key for tests in configured()} <= set(app.extensions["samverka"].registry.plugins)

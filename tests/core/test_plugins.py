@@ -14,8 +14,8 @@ from core.app import create_app
 from core.db import tenant_scope
 from core.hookspecs import ErasureReport, PluginInfo
 from core.plugins import PluginError, PluginRegistry
-from tests.fixtures import sample_plugin
-from tests.fixtures.app import login
+from tests.core import sample_plugin
+from core.testing.app import login
 
 ROOT = Path(__file__).parents[2]
 

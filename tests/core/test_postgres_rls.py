@@ -6,7 +6,7 @@ from sqlalchemy.pool import QueuePool
 
 from core.db import apply_rls_settings, db, tenant_scope
 from core.migrations.rls import EXTRA_VISIBILITY
-from tests.fixtures.database import require_postgresql
+from core.testing.database import require_postgresql
 
 
 @pytest.fixture(autouse=True)

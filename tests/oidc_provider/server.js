@@ -3,7 +3,7 @@
 //     node tests/oidc_provider/server.js PORT_FILE
 //
 // Binds a free port on 127.0.0.1 (the issuer is http://127.0.0.1:<port>), then writes the port
-// to PORT_FILE, as tests/fixtures/processes.py expects. The configuration is the package's
+// to PORT_FILE, as core/testing/processes.py expects. The configuration is the package's
 // default but for what a provider must be told:
 //
 // - Relying parties register through OpenID Connect Dynamic Client Registration (POST /reg),

@@ -8,8 +8,8 @@ from sqlalchemy import select, text
 
 from core.audit.models import AuditEvent
 from core.db import tenant_scope, user_scope
-from tests.fixtures.app import login
-from tests.fixtures.database import require_postgresql
+from core.testing.app import login
+from core.testing.database import require_postgresql
 
 
 def _actions(db_session, tenant):

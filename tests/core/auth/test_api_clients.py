@@ -15,8 +15,8 @@ from core.auth.plugin import CORE_PERMISSIONS
 from core import tokens
 from core.db import tenant_scope, utcnow
 from core.web.strings import PERMISSION_DESCRIPTIONS
-from tests.fixtures.app import login
-from tests.fixtures.database import on_postgresql, require_postgresql
+from core.testing.app import login
+from core.testing.database import on_postgresql, require_postgresql
 
 
 @pytest.fixture

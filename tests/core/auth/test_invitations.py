@@ -12,7 +12,7 @@ from core.audit.models import AuditEvent
 from core.auth.models import RoleGrant, User
 from core.db import tenant_scope, utcnow
 from core.jobs.models import OutboxMessage
-from tests.fixtures.app import login
+from core.testing.app import login
 
 LINK = re.compile(r"https://samverka\.example\.org(/t/[\w-]+/invitations/\S+)")
 

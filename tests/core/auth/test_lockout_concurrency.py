@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.auth.passwords import hash_password
-from tests.fixtures.database import require_postgresql
+from core.testing.database import require_postgresql
 
 ATTEMPTS = 30
 WRONG = "The email address or password is wrong."

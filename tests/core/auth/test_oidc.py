@@ -20,8 +20,8 @@ from core.auth.oidc import services
 from core.auth.oidc.models import OidcLoginState, TenantIdentityProvider
 from core.auth.oidc.services import OidcError, secret_ref_for, verify_id_token
 from core.db import tenant_scope, user_scope
-from tests.fixtures.app import login
-from tests.fixtures.oidc import RegisteredClient
+from core.testing.app import login
+from core.testing.oidc import RegisteredClient
 
 PROVIDER_NAME = "Test IdP"
 #: Tenant pages speak the tenant's first language (here Swedish) unless the browser asks otherwise.
@@ -496,7 +496,7 @@ def test_log_in_with_the_provider_in_a_browser(page, live_server, oidc_provider)
     from sqlalchemy.orm import Session
 
     from core.tenants.models import Tenant
-    from tests.fixtures.browser import assert_accessible
+    from core.testing.browser import assert_accessible
 
     account = live_server.make_account("staff")
     # A public client: the live server's environment was fixed when it started, so it holds no secret.

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.db import tenant_scope
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 
 from core.jobs.mail import SmtpSender
-from tests.fixtures.smtp import free_port
+from core.testing.smtp import free_port
 
 #: A fixed "now" for the jobs tests; new messages are due whatever the time.
 NOW = datetime(2031, 3, 3, 8, 0, tzinfo=timezone.utc)

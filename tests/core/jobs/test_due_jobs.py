@@ -12,7 +12,7 @@ from core.jobs.models import JobRun, OutboxMessage
 from core.jobs.services import enqueue_email, run_due_jobs
 from core.tenants.services import disable_plugin
 from tests.core.jobs.conftest import NOW
-from tests.fixtures import sample_plugin
+from tests.core import sample_plugin
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from core.jobs.mail import DeliveryError, SmtpSender, describe_failure, sender_for
 from core.jobs.models import OutboxMessage
-from tests.fixtures.smtp import SMTP_PASSWORD, SMTP_USER
+from core.testing.smtp import SMTP_PASSWORD, SMTP_USER
 
 
 def _message(**fields) -> OutboxMessage:

@@ -17,7 +17,7 @@ from core.jobs.services import (
     retry_delay,
 )
 from tests.core.jobs.conftest import NOW
-from tests.fixtures.smtp import REFUSED_DOMAIN
+from core.testing.smtp import REFUSED_DOMAIN
 
 
 def _enqueue(session, tenant, **kwargs):

@@ -8,7 +8,7 @@ from core.audit.models import AuditEvent
 from core.db import tenant_scope
 from core.jobs.models import OutboxStatus
 from core.jobs.services import enqueue_email
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 def _queue(db_session, tenant, subject, text, sent=False):

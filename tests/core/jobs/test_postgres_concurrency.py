@@ -18,8 +18,8 @@ from core.jobs.services import enqueue_email, run_due_jobs
 from core.tenants.models import Tenant, TenantKind
 from core.tenants.services import enable_plugin
 from tests.core.jobs.conftest import MAIL_FROM, NOW
-from tests.fixtures import sample_plugin
-from tests.fixtures.database import require_postgresql
+from tests.core import sample_plugin
+from core.testing.database import require_postgresql
 
 MESSAGES = 40
 

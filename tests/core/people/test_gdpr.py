@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from core.audit.models import AuditEvent
 from core.db import tenant_scope
 from core.people.models import Person
-from tests.fixtures import sample_plugin
-from tests.fixtures.app import login
+from tests.core import sample_plugin
+from core.testing.app import login
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from core.db import tenant_scope
 from core.people import services
 from core.people.models import Person
-from tests.fixtures import sample_plugin
+from tests.core import sample_plugin
 
 PNR = "19811218-9876"  # Skatteverket's published test number
 
@@ -82,12 +82,12 @@ def test_consent_given_and_withdrawn(db_session, make_tenant, make_person):
     tenant = make_tenant()
     person = make_person(tenant)
     with tenant_scope(tenant.id):
-        consent = services.add_consent(db_session, person, purpose="VIP course", plugin="vip",
+        consent = services.add_consent(db_session, person, purpose="Group course", plugin="sample",
                                        given_by="guardian", given_on=date(2026, 1, 10))
-        assert services.has_consent(db_session, person, plugin="vip", on=date(2026, 2, 1))
+        assert services.has_consent(db_session, person, plugin="sample", on=date(2026, 2, 1))
         services.withdraw_consent(db_session, consent, date(2026, 3, 1))
-        assert services.has_consent(db_session, person, plugin="vip", on=date(2026, 2, 1))
-        assert not services.has_consent(db_session, person, plugin="vip", on=date(2026, 3, 2))
+        assert services.has_consent(db_session, person, plugin="sample", on=date(2026, 2, 1))
+        assert not services.has_consent(db_session, person, plugin="sample", on=date(2026, 3, 2))
         with pytest.raises(services.PersonError):
             services.withdraw_consent(db_session, consent, date(2025, 1, 1))
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fixtures.app import login
+from core.testing.app import login
 
 PNR = "19811218-9876"
 
@@ -85,7 +85,7 @@ def test_consents_through_the_api(staff, make_person):
     client, tenant, base = staff
     person = make_person(tenant)
     created = client.post(f"{base}/{person.id}/consents",
-                          json={"purpose": "VIP", "given_by": "guardian", "given_on": "2026-01-02"})
+                          json={"purpose": "Group course", "given_by": "guardian", "given_on": "2026-01-02"})
     assert created.status_code == 201 and created.json["active"]
     withdrawn = client.put(f"{base}/{person.id}/consents/{created.json['id']}/withdrawal", json={"withdrawn_on": "2026-02-01"})
     assert withdrawn.json["active"] is False

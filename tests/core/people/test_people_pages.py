@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_consents_on_the_detail_page(staff, make_person):
     person = make_person(tenant)
     bad = client.post(f"{base}/{person.id}/consents", data={"purpose": "", "given_by": "self", "given_on": "2026-01-01"})
     assert bad.status_code == 422 and 'id="purpose-error"' in bad.text
-    ok = client.post(f"{base}/{person.id}/consents", data={"purpose": "VIP course", "given_by": "guardian", "given_on": "2026-01-01"})
+    ok = client.post(f"{base}/{person.id}/consents", data={"purpose": "Group course", "given_by": "guardian", "given_on": "2026-01-01"})
     assert ok.status_code == 302
     page = client.get(f"{base}/{person.id}").text
     consent_id = re.search(r"/consents/(\d+)/withdraw", page).group(1)

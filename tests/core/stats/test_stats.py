@@ -14,7 +14,7 @@ from core.people.models import Person
 from core.sessions.models import ScheduledSession
 from core.stats import services
 from core.tenants.models import TenantKind
-from tests.fixtures.app import login
+from core.testing.app import login
 
 COLUMNS = ("core.people", "core.sessions", "sample.groups")  # sorted by key, as the page shows them
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fixtures.browser import assert_accessible, log_in
+from core.testing.browser import assert_accessible, log_in
 
 pytestmark = pytest.mark.browser
 

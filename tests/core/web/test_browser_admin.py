@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.auth.totp import STEP, code_at
-from tests.fixtures.browser import assert_accessible, log_in, log_out
+from core.testing.browser import assert_accessible, log_in, log_out
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,7 @@ which a keyboard user can reach and scroll, and the page itself never scrolls si
 import pytest
 from playwright.sync_api import expect
 
-from tests.fixtures.browser import assert_accessible, log_in
+from core.testing.browser import assert_accessible, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -20,7 +20,8 @@ from core.people.models import ConsentGiver
 from core.sessions.models import AttendanceStatus
 from core.tenants.models import TenantKind
 from core.web.strings import LABELS, NAVIGATION, label
-from tests.fixtures.app import login
+from core.testing.app import login
+from core.testing.plugin_tests import configured
 
 ROOT = Path(__file__).resolve().parents[3]
 LANGUAGES = ("sv", "da", "fi")
@@ -57,7 +58,9 @@ class Catalogs:
         return f"pybabel compile -d {self.relative} --statistics"
 
 
-CATALOGS = {"core": Catalogs(".", "babel.cfg"), "vip": Catalogs("plugins/vip", "plugins/vip/babel.cfg")}
+#: Core's catalogs and each in-repo plugin's (its PluginTests.catalogs).
+CATALOGS = {"core": Catalogs(".", "babel.cfg"),
+            **{tests.key: Catalogs(*tests.catalogs) for tests in configured() if tests.catalogs}}
 catalogs = pytest.mark.parametrize("catalogs", list(CATALOGS.values()), ids=list(CATALOGS))
 CORE = CATALOGS["core"]
 
@@ -152,6 +155,16 @@ def test_the_compiled_catalog_is_up_to_date(catalogs, language):
     assert have == want and compiled.plural_forms == po.plural_forms, (
         f"{catalogs.relative}/{language}/LC_MESSAGES/messages.mo differs from its .po; run:\n  {catalogs.compile}"
     )
+
+
+def test_every_plugin_of_this_repository_with_translations_has_its_catalogs_checked(app):
+    """A plugin shipping catalogs from this repository names them in its PluginTests.catalogs."""
+    shipped = {key for key, loaded in app.extensions["samverka"].registry.plugins.items()
+               if loaded.info.translations and Path(loaded.info.translations).resolve().is_relative_to(ROOT)}
+    checked = {key: catalogs.folder for key, catalogs in CATALOGS.items() if key != "core"}
+    assert shipped <= set(checked), f"plugins whose catalogs no test checks: {sorted(shipped - set(checked))}"
+    for key in shipped:
+        assert Path(app.extensions["samverka"].registry.plugins[key].info.translations).resolve() == checked[key]
 
 
 def test_core_navigation_labels_and_enum_values_are_in_the_catalogs(app):

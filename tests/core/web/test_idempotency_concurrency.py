@@ -1,8 +1,7 @@
 """Idempotency-Key on PostgreSQL: ten identical requests sent at the same moment create one person.
 
-Real committed data and real concurrent transactions, as in
-tests/plugins/vip/test_placement_concurrency.py: each thread has its own test client, session
-cookie and connection, and they all post at once (a barrier).
+Real committed data and real concurrent transactions, as in the plugins' concurrency tests: each
+thread has its own test client, session cookie and connection, and they all post at once (a barrier).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from core.auth.models import User
 from core.db import tenant_scope
 from core.people.models import Person
 from core.tenants.models import Tenant, TenantKind
-from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from core.testing.database import drop_committed_tenant, require_postgresql
 
 REQUESTS = 10
 

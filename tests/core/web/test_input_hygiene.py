@@ -13,7 +13,7 @@ from core.audit import services as audit
 from core.db import tenant_scope
 from core.people.models import Person
 from core.validation import FreeText, Name, TextError, clean_text
-from tests.fixtures.app import login
+from core.testing.app import login
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Anna\u202eeD" reads as "AnnaDe"
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from core.web.inputs import MAX_JSON_BYTES, MAX_JSON_DEPTH, json_depth
-from tests.fixtures.app import login
+from core.testing.app import login
 
 DEEP_BODIES = ["[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000, "[" * 3000]
 

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from core.web import errors
 from core.web.messages import MARSHMALLOW, translate_message
-from tests.fixtures.app import login
+from core.testing.app import login
 
 ALL = ("sv", "da", "fi", "en")
 

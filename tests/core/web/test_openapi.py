@@ -11,7 +11,7 @@ from core.auth.permissions import AUTHENTICATED, PUBLIC, declared_permission
 from core.db import tenant_scope
 from core.people.models import Person
 from core.web.inputs import BODY_REQUIRED
-from tests.fixtures.app import login, rolled_back
+from core.testing.app import login, rolled_back
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -1,6 +1,6 @@
 """List pages and endpoints not covered beside their features: constant queries whatever the rows."""
 
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 def test_tenant_plugin_pages(client, make_tenant, make_user, query_counter, app, db_session):

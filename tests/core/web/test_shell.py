@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.db import tenant_scope
 from core.tenants.models import TenantPlugin
-from tests.fixtures.app import login
+from core.testing.app import login
 
 PASSWORD = "correct horse battery"
 

@@ -11,9 +11,9 @@ from core.db import tenant_scope
 from core.jobs.models import OutboxMessage
 from core.settings import Settings, SettingsError
 from core.web.urls import external_url
-from tests.fixtures.app import login
+from core.testing.app import login
 
-BASE = "https://samverka.example.org"  # tests/fixtures/database.py
+BASE = "https://samverka.example.org"  # core/testing/database.py
 
 
 def _outbox(db_session, tenant) -> list[OutboxMessage]:

@@ -34,7 +34,7 @@ from plugins.vip import schemas
 from plugins.vip.services import applications as services
 from plugins.vip.services import offers
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.app import login
+from core.testing.app import login
 
 #: A complete answer from the public form, as the browser posts it.
 FORM = {

@@ -10,7 +10,7 @@ from core.db import tenant_scope
 from core.jobs.models import OutboxMessage
 from core.people.models import Person
 from plugins.vip.models import Application, ApplicationStatus
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_applications import PNR, _audit, submit, vault  # noqa: F401  (fixtures)
 
 BODY = {

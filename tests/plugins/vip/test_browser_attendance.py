@@ -18,7 +18,7 @@ from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services import register
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.browser import assert_accessible, log_in
+from core.testing.browser import assert_accessible, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import sessionmaker
 
-from tests.fixtures.browser import TIMEOUT_MS, assert_accessible
+from core.testing.browser import TIMEOUT_MS, assert_accessible
 
 pytestmark = pytest.mark.browser
 

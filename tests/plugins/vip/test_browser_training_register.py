@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from core.db import tenant_scope
 from plugins.vip.services import training
-from tests.fixtures.browser import assert_accessible, log_in
+from core.testing.browser import assert_accessible, log_in
 
 pytestmark = pytest.mark.browser
 

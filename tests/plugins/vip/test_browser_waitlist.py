@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.fixtures.browser import assert_accessible, log_in
+from core.testing.browser import assert_accessible, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from core.auth.models import RoleGrant, User
 from plugins.vip.models import Application, ApplicationStatus, Group, GroupStatus, Offer, Outreach, WaitlistMove
 from plugins.vip.services import groups, register
+from tests.core.test_cli import cli, demo_login  # noqa: F401  (the fixture)
 
 
 def _load(app, db_session, tenant, in_tenant):
@@ -63,3 +64,9 @@ def test_the_demo_register_groups_its_leaders_by_municipality(app, db_session, m
     with in_tenant(eskilstuna):
         table = training.register_by_year(db_session)
     assert [place for place, _counts, _total in table.rows] == ["Eskilstuna", "Huddinge", "Västerås"]
+
+
+def test_the_demo_login_reaches_vip_at_eskilstuna(cli, client, db_session):
+    """The login `python3 dev.py demo` prints, with the roles it grants, opens Eskilstuna's VIP."""
+    demo_login(cli, client, db_session)
+    assert client.get("/t/eskilstuna/vip/").status_code == 200

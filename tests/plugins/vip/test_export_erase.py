@@ -25,7 +25,7 @@ from plugins.vip.models import (
     WaitlistMove,
 )
 from plugins.vip.services import metrics
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_metrics import vip_rows, weekly  # noqa: F401  (the fixture)
 
 NEEDS = "Sign language interpreter; a quiet room"

@@ -18,7 +18,7 @@ from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services import register
 from plugins.vip.services.groups import GroupError
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.app import login
+from core.testing.app import login
 
 #: A Tuesday in May 2031, 13:00 in Stockholm (summer time).
 FIRST = datetime(2031, 5, 6, 11, 0, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from core.db import tenant_scope, utcnow
 from core.people.models import Consent, ConsentGiver
 from plugins.vip.settings import DEFAULT_CURRICULUM, current_settings
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_metrics import vip_rows, weekly  # noqa: F401  (the fixture)
 
 

@@ -517,7 +517,7 @@ def test_two_plans_for_the_same_leader_at_the_same_moment_cannot_both_win(app, t
     from plugins.vip.models import TrainedLeader
     from plugins.vip.services import groups as group_services
     from plugins.vip.services import register
-    from tests.fixtures.database import require_postgresql
+    from core.testing.database import require_postgresql
 
     require_postgresql()
     engine = create_engine(test_settings.database_url)

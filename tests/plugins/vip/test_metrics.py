@@ -31,7 +31,7 @@ from plugins.vip.models import (
 )
 from plugins.vip.services import metrics, register
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.app import login
+from core.testing.app import login
 
 
 class VipRows:

@@ -12,7 +12,7 @@ from core.audit.models import AuditEvent
 from core.people.models import Person
 from plugins.vip.models import Outreach
 from plugins.vip.services import outreach as services
-from tests.fixtures.app import login
+from core.testing.app import login
 
 TODAY = date.today()
 

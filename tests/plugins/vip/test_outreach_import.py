@@ -14,7 +14,7 @@ from core.people.models import Person
 from plugins.vip.models import Outreach
 from plugins.vip.services import metrics
 from plugins.vip.services import outreach as services
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_outreach import pnr
 
 TODAY = date.today()
@@ -437,7 +437,7 @@ def test_outreach_pages_in_a_browser(page, live_server):
 
     from playwright.sync_api import expect
 
-    from tests.fixtures.browser import assert_accessible, log_in
+    from core.testing.browser import assert_accessible, log_in
 
     account = live_server.make_account("vip.coordinator")
     _enable_vip(live_server, account)
@@ -476,7 +476,7 @@ def test_outreach_pages_in_a_browser(page, live_server):
 def test_a_course_page_in_a_browser(page, live_server):
     from playwright.sync_api import expect
 
-    from tests.fixtures.browser import assert_accessible, log_in
+    from core.testing.browser import assert_accessible, log_in
 
     account = live_server.make_account("vip.trainer")
     _enable_vip(live_server, account, trains_leaders=True)

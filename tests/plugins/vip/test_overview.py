@@ -12,7 +12,7 @@ from core.db import utcnow
 from plugins.vip.models import ApplicationStatus, GroupStatus
 from plugins.vip.services import register
 from plugins.vip.views.overview import LINKS
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_metrics import vip_rows, weekly  # noqa: F401  (the fixture)
 
 EN = {"Accept-Language": "en"}
@@ -225,7 +225,7 @@ def test_the_overview_in_a_browser_is_accessible(page, live_server):
     from core.people.models import Person
     from core.tenants.models import TenantPlugin
     from plugins.vip.models import Application, Channel, ContactVia, Group
-    from tests.fixtures.browser import assert_accessible, log_in
+    from core.testing.browser import assert_accessible, log_in
 
     account = live_server.make_account("tenant_admin", languages=("sv", "en"))
     with tenant_scope(live_server.tenant_id(account)), sessionmaker(live_server.engine)() as session:

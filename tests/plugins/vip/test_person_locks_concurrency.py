@@ -22,7 +22,7 @@ from core.db import Base, tenant_scope, utcnow
 from core.people.models import Consent, ConsentGiver, Person
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Outreach
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from core.testing.database import drop_committed_tenant, require_postgresql
 from tests.plugins.vip.conftest import committed_vip_tenant
 
 PAIRS = 20

@@ -22,7 +22,7 @@ from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Meeting
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from core.testing.database import drop_committed_tenant, require_postgresql
 from tests.plugins.vip.conftest import committed_vip_tenant
 
 CAPACITY = 4

@@ -15,7 +15,7 @@ from core.toolkit import staff_query
 from plugins.vip.models import LeaderCourse, TrainedLeader, Trainee
 from plugins.vip.services import register
 from plugins.vip.services import training as services
-from tests.fixtures.app import login
+from core.testing.app import login
 
 TODAY = date.today()
 START = TODAY - timedelta(days=30)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from plugins.vip.models import TrainedLeader
 from plugins.vip.services import register
-from tests.fixtures.app import login
+from core.testing.app import login
 
 TODAY = date.today()
 START = TODAY - timedelta(days=20)

@@ -23,7 +23,7 @@ from plugins.vip.models import (
 )
 from plugins.vip.services import offers, waitlist
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.app import login
+from core.testing.app import login
 
 #: Application dates start here; ``days`` counts from it.
 BASE = datetime(2031, 1, 10, 9, 0, tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.db import tenant_scope
 from plugins.vip.models import Application, ApplicationStatus, Offer, OfferStatus
 from plugins.vip.services import offers
-from tests.fixtures.app import login
+from core.testing.app import login
 from tests.plugins.vip.test_waitlist import NOW, apply, audit_events, line, make_group, working_in
 
 

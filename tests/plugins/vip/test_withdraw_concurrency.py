@@ -17,7 +17,7 @@ from core.people.models import Person
 from core.tokens import digest
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services.ranking import initial_rank
-from tests.fixtures.database import drop_committed_tenant, require_postgresql
+from core.testing.database import drop_committed_tenant, require_postgresql
 from tests.plugins.vip.conftest import committed_vip_tenant
 
 PRESSES = 8
