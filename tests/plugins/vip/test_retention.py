@@ -107,7 +107,7 @@ def test_another_programmes_data_keeps_the_person(db_session, make_vip_tenant, m
 
 
 def test_other_plugins_are_asked_once_for_everyone_due(db_session, make_tenant, vip_rows, retention):  # noqa: F811
-    from tests.fixtures import sample_plugin
+    from tests.core import sample_plugin
 
     both = make_tenant(plugins={"vip": {}, "sample": {}})
     due = [_ended(vip_rows, both, closed_at=LONG_AGO) for _ in range(3)]
