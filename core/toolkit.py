@@ -31,6 +31,21 @@ from core.db import (
 )
 from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.hookspecs import hookimpl
+from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
+from core.offers.models import OfferMixin, OfferStatus
+from core.offers.pages import AnswerPage, answer_page
+from core.offers.services import (
+    OfferAnswered,
+    OfferConflict,
+    OfferExpired,
+    answer_offer,
+    expire_offers,
+    is_expired,
+    issue_offer,
+    lock_offer,
+    offer_for_token,
+    withdraw_offer,
+)
 from core.pagination import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -107,6 +122,12 @@ __all__ = [
     "ScheduledSession", "SessionLeader", "Attendance", "AttendanceStatus", "SessionError",
     "create_session", "update_session", "record_attendance", "has_started", "statuses_open",
     "ID", "AttendanceInSchema", "AttendanceSchema",
+    # Email to a person or contact in their language, from templates, queued in the outbox.
+    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url",
+    # Offers with a deadline: the model's columns, one-time answers, expiry, the public answer page.
+    "OfferMixin", "OfferStatus", "OfferConflict", "OfferAnswered", "OfferExpired",
+    "issue_offer", "offer_for_token", "is_expired", "lock_offer", "answer_offer", "withdraw_offer",
+    "expire_offers", "AnswerPage", "answer_page",
     # Tenants and their clock.
     "Tenant", "TenantHooks", "plugin_settings", "zone", "local_time",
     # Text people type, CSV files.

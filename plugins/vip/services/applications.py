@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 
-from flask import render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -24,6 +23,7 @@ from core.people.vault import Vault
 from core.plugins import TenantHooks
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
+from core.toolkit import queue_email
 from core.validation import FreeText, Name, ShortText
 from core.web.strings import N_
 from plugins.vip.models import (
@@ -484,15 +484,10 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     tenant = _tenant(session)
     token, application.withdraw_token_hash = links.new_token()
     session.flush()
-    context = {"first_name": person.first_name, "organisation": tenant.name,
-               "to_contact": application.contact_via is not ContactVia.self,
-               "withdraw_link": links.external(tenant, "vip.withdraw", token)}
-    with force_locale(language):
-        subject = _("We have got the application for VIP") if context["to_contact"] else \
-            _("We have got your application for VIP")
-        text = render_template("vip/email/acknowledgement.txt", **context)
-        html = render_template("vip/email/acknowledgement.html", lang=language, subject=subject, **context)
-    letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.ack.{application.id}")
+    queue_email(session, to=to, template="vip/email/acknowledgement", key=f"vip.ack.{application.id}",
+                language=language, tenant=tenant,
+                context={"first_name": person.first_name, "organisation": tenant.name, "token": token,
+                         "to_contact": application.contact_via is not ContactVia.self})
 
 
 # --------------------------------------------------------------------------- reading
