@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import as_utc
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from core.offers.models import OfferMixin, OfferStatus
 from core.sessions.services import hash_token
 
@@ -91,12 +91,13 @@ def answer_offer(session: Session, offer: O, accept: bool, *, now: datetime, by_
                  via_link: bool = False) -> O:
     """Record yes or no to an open offer, once: through the link (``via_link``) or by staff
     (``by_user``) on the person's word. Locks and re-reads the offer first; one answered or
-    withdrawn before raises :class:`OfferAnswered`, one past its deadline :class:`OfferExpired`,
-    and nothing changes. What the answer leads to is the plugin's (it calls this first)."""
+    withdrawn before raises :class:`OfferAnswered`, one past its deadline :class:`OfferExpired`
+    (one deleted meanwhile ``NotFound``), and nothing changes. What the answer leads to is the
+    plugin's: it calls this first, after its own locks, then acts on yes or no."""
     now = as_utc(now)
     locked = lock_offer(session, type(offer), offer.id)
     if locked is None:
-        raise OfferAnswered(_("This offer has been answered already."))
+        raise NotFound("no such offer in this tenant")
     if is_expired(locked, now):
         raise OfferExpired(_("The time to answer this offer is over."))
     if locked.status != OfferStatus.open:

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
-from sqlalchemy import MetaData, String, inspect, select, text
+from sqlalchemy import MetaData, String, delete, inspect, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import CreateTable
 
 from core.auth.models import User
 from core.db import NAMING_CONVENTION, Base, TenantOwned, tenant_scope
+from core.errors import NotFound
 from core.offers.models import OfferMixin, OfferStatus
 from core.offers.pages import AnswerPage, answer_page
 from core.offers.services import (
@@ -123,6 +124,14 @@ def test_an_answer_after_the_deadline_or_to_a_withdrawn_offer_is_refused(db_sess
         with pytest.raises(OfferAnswered):
             answer_offer(db_session, withdrawn, True, now=NOW)
     assert issubclass(OfferExpired, OfferConflict) and OfferExpired.kind == "expired" and OfferAnswered.kind == "answered"
+
+
+def test_an_offer_deleted_meanwhile_is_not_found(db_session, seats, tenant):
+    with tenant_scope(tenant.id):
+        offer, _token = _offer(db_session)
+        db_session.execute(delete(SeatOffer).where(SeatOffer.id == offer.id))
+        with pytest.raises(NotFound):
+            answer_offer(db_session, offer, True, now=NOW)
 
 
 def test_expiry_expires_what_is_due_once_and_passes_each_place_on(db_session, seats, tenant):
