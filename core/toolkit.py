@@ -32,6 +32,21 @@ from core.db import (
 )
 from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.hookspecs import hookimpl
+from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
+from core.offers.models import OfferMixin, OfferStatus
+from core.offers.pages import AnswerPage, answer_page
+from core.offers.services import (
+    OfferAnswered,
+    OfferConflict,
+    OfferExpired,
+    answer_offer,
+    expire_offers,
+    is_expired,
+    issue_offer,
+    lock_offer,
+    offer_for_token,
+    withdraw_offer,
+)
 from core.pagination import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -130,6 +145,12 @@ __all__ = [
     "current_tenant", "zone", "current_zone", "local", "local_time", "from_local",
     # Tokens in links and cookies: shown once, only their digest stored.
     "new_token", "digest_token", "token_matches",
+    # Email to a person or contact in their language, from templates, queued in the outbox.
+    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url",
+    # Offers with a deadline: the model's columns, one-time answers, expiry, the public answer page.
+    "OfferMixin", "OfferStatus", "OfferConflict", "OfferAnswered", "OfferExpired",
+    "issue_offer", "offer_for_token", "is_expired", "lock_offer", "answer_offer", "withdraw_offer",
+    "expire_offers", "AnswerPage", "answer_page",
     # Text people type, CSV files.
     "Name", "ShortText", "FreeText", "TextError", "clean_text", "clean_into", "clean_fields", "csv_writer",
     # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.

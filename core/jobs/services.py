@@ -57,17 +57,21 @@ class JobsReport:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
 
+class InvalidRecipient(ValueError):
+    """The recipient is not an email address: no mail server would take it."""
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed attempt: 1, 5, 25 minutes ... 6 hours."""
     return min(FIRST_RETRY * BACKOFF_FACTOR ** (attempts - 1), MAX_RETRY_DELAY)
 
 
-def _one_line(name: str, value: str, limit: int) -> str:
+def _one_line(name: str, value: str, limit: int, error: type[ValueError] = ValueError) -> str:
     # A line break in a header would let the caller's data add headers of its own.
     if "\r" in value or "\n" in value:
-        raise ValueError(f"{name} must be a single line")
+        raise error(f"{name} must be a single line")
     if len(value) > limit:
-        raise ValueError(f"{name} must be at most {limit} characters")
+        raise error(f"{name} must be at most {limit} characters")
     return value
 
 
@@ -78,14 +82,14 @@ def enqueue_email(
 
     It is part of the caller's transaction: a rollback drops it, nothing is sent before the
     commit. With ``key``, queueing again in the same tenant (a job that re-runs) returns
-    the message queued first and adds nothing. Raises ``ValueError`` for a recipient that is
-    not an email address or a header that is not a single line, and ``TenancyError``
-    outside exactly one tenant.
+    the message queued first and adds nothing. Raises :class:`InvalidRecipient` (a
+    ``ValueError``) for a recipient that is not an email address, ``ValueError`` for a header
+    that is not a single line, and ``TenancyError`` outside exactly one tenant.
     """
     current_tenant_id()  # fail before anything else outside exactly one tenant
-    _one_line("to", to, 254)
+    _one_line("to", to, 254, InvalidRecipient)
     if "@" not in parseaddr(to)[1]:
-        raise ValueError("to must be an email address")
+        raise InvalidRecipient("to must be an email address")
     _one_line("subject", subject, 255)
     if key is not None:
         _one_line("key", key, 200)

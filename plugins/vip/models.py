@@ -13,6 +13,7 @@ from sqlalchemy import Date, Enum, Float, ForeignKey, Index, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, utcnow
+from core.toolkit import OfferMixin, OfferStatus  # noqa: F401  (OfferStatus: VIP's code and tests import it from here)
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -108,32 +109,18 @@ class WaitlistMove(TenantOwned, Base):
     application: Mapped[Application] = relationship(back_populates="moves")
 
 
-class OfferStatus(str, enum.Enum):
-    open = "open"
-    accepted = "accepted"
-    declined = "declined"
-    expired = "expired"
-    withdrawn = "withdrawn"  # staff took it back (the group was cancelled, a mistake)
+class Offer(OfferMixin, TenantOwned, Base):
+    """A place in a group offered to an applicant, open until it is answered or expires.
 
-
-class Offer(TenantOwned, Base):
-    """A place in a group offered to an applicant, open until it is answered or expires."""
+    Deadline, answer link and answer are core's offer columns (``OfferMixin``, whose
+    ``OfferStatus`` withdrawn means staff took it back: the group was cancelled, a mistake);
+    the link's token digest is also cleared when the application is withdrawn."""
 
     __tablename__ = "vip_offer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("vip_application.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("vip_group.id", ondelete="CASCADE"), index=True)
-    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus, "vip_offer_status"), default=OfferStatus.open)
-    answered_at: Mapped[datetime | None]
-    #: SHA-256 of the token in the link the applicant answers through; kept after the answer
-    #: (so a used link says "already answered"), cleared when the application is withdrawn.
-    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    #: The staff user who recorded the answer; None when the applicant answered through the link.
-    answered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    answered_via_link: Mapped[bool] = mapped_column(default=False)
 
     application: Mapped[Application] = relationship(back_populates="offers")
     group: Mapped[Group] = relationship()

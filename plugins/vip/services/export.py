@@ -38,6 +38,7 @@ from core.hookspecs import ErasureReport
 from core.people.models import Person
 from core.sessions.models import Attendance, ScheduledSession
 from core.tenants.models import Tenant
+from core.toolkit import withdraw_offer
 from core.toolkit import zone as tenant_zone
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
@@ -227,8 +228,7 @@ def erase_person(session: Session, person: Person, anonymise: bool) -> ErasureRe
             for offer in application.offers:
                 offer.token_hash = None
                 if offer.status == OfferStatus.open:
-                    offer.status = OfferStatus.withdrawn
-                    offer.answered_at = now
+                    withdraw_offer(offer, now=now)
             application.moves.clear()  # delete-orphan: the moves and their reasons go
         if outreach is not None:
             outreach.service = outreach.note = None

@@ -79,27 +79,31 @@ def group_or_404(session: Session, group_id: int) -> Group:
     return get_or_404(session, Group, group_id, *_group_loads())
 
 
-def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:
-    """For each group: places ``taken`` (placed applications), places ``offered`` (open offers)
-    and the start of its next meeting (three queries, also for no groups: a page's query
-    count never depends on it)."""
+def place_counts(session: Session, group_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """For each group: places ``placed`` (participants) and ``offered`` (held by open offers).
+    The one count of a group's places, for pages, the API and offering; two queries, also for
+    no groups, so a page's query count never depends on it."""
     ids = list(group_ids)
-    result: dict[int, dict[str, Any]] = {i: {"taken": 0, "offered": 0, "next_meeting_at": None} for i in ids}
-    now = as_utc(now or utcnow())
-    taken = session.execute(
+    placed = dict(session.execute(
         select(Application.group_id, func.count(Application.id))
         .where(Application.group_id.in_(ids), Application.status == ApplicationStatus.placed)
-        .group_by(Application.group_id)
-    )
-    for group_id, count in taken:
-        result[group_id]["taken"] = count
-    offered = session.execute(
+        .group_by(Application.group_id)).all())
+    offered = dict(session.execute(
         select(Offer.group_id, func.count(Offer.id))
         .where(Offer.group_id.in_(ids), Offer.status == OfferStatus.open)
-        .group_by(Offer.group_id)
-    )
-    for group_id, count in offered:
-        result[group_id]["offered"] = count
+        .group_by(Offer.group_id)).all())
+    return {i: {"placed": placed.get(i, 0), "offered": offered.get(i, 0)} for i in ids}
+
+
+def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:
+    """For each group: places ``taken`` (placed applications), places ``offered`` (open offers)
+    (:func:`place_counts`) and the start of its next meeting (three queries, also for no
+    groups: a page's query count never depends on it)."""
+    ids = list(group_ids)
+    now = as_utc(now or utcnow())
+    result: dict[int, dict[str, Any]] = {
+        i: {"taken": places["placed"], "offered": places["offered"], "next_meeting_at": None}
+        for i, places in place_counts(session, ids).items()}
     upcoming = session.execute(
         select(Meeting.group_id, func.min(ScheduledSession.starts_at))
         .join(ScheduledSession, ScheduledSession.id == Meeting.session_id)

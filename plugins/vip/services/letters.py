@@ -1,12 +1,8 @@
-"""Who VIP writes to about an application, in which language, and queueing it safely."""
+"""Whom VIP writes to about an application (core's ``queue_email`` writes and queues it)."""
 
 from __future__ import annotations
 
-from flask import current_app
-
-from core.jobs.services import enqueue_email
-from core.people.models import Person
-from core.tenants.models import Tenant
+from core.toolkit import Person
 from plugins.vip.models import Application, ContactVia
 
 
@@ -18,22 +14,3 @@ def recipient(application: Application, person: Person | None = None) -> str | N
     else:
         address = application.contact_email
     return (address or "").strip() or None
-
-
-def language(person: Person, tenant: Tenant) -> str:
-    """The person's language when the tenant offers it, else the tenant's first language."""
-    offered = [lang for lang in tenant.languages or () if lang in current_app.config.get("SAMVERKA_LANGUAGES", ())]
-    wanted = (person.preferred_language or "").strip().lower()[:2]
-    if wanted in offered:
-        return wanted
-    return offered[0] if offered else current_app.extensions["samverka"].settings.default_language
-
-
-def queue(session, *, to: str, subject: str, text: str, html: str, key: str) -> bool:
-    """Queue one email through core's outbox; False (and nothing queued) for an address no
-    mail server would take: staff then reach the person another way, and nothing else fails."""
-    try:
-        enqueue_email(session, to=to, subject=subject, text=text, html=html, key=key)
-    except ValueError:
-        return False
-    return True

@@ -1,13 +1,13 @@
-"""Links in VIP's emails to public pages a token opens: answering an offer, withdrawing an application."""
+"""Tokens of the links in VIP's emails to public pages: withdrawing an application (the emails build the links)."""
 
 from __future__ import annotations
 
-from core.toolkit import Tenant, digest_token, external_url, new_token
+from core.toolkit import digest_token, new_token
 
 #: No link of ours carries a longer token; a longer one is not looked up.
 MAX_TOKEN = 200
 
-__all__ = ["MAX_TOKEN", "new_token", "stored_hash", "external"]
+__all__ = ["MAX_TOKEN", "new_token", "stored_hash"]
 
 
 def stored_hash(token: str | None) -> str | None:
@@ -15,9 +15,3 @@ def stored_hash(token: str | None) -> str | None:
     if not token or len(token) > MAX_TOKEN:
         return None
     return digest_token(token)
-
-
-def external(tenant: Tenant, endpoint: str, token: str) -> str:
-    """The absolute address of ``tenant``'s public page ``endpoint`` for ``token``, built from
-    the ``base_url`` setting (SAMVERKA_BASE_URL), never from a request's host."""
-    return external_url(endpoint, tenant=tenant.slug, token=token)

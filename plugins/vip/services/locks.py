@@ -3,7 +3,8 @@
 Core locks people (:func:`core.people.services.lock_people`, by id) before it erases or
 anonymises one; every VIP change of who an application belongs to or where it stands
 (merging, withdrawing, placing, answering an offer, anonymising) takes the same lock first,
-then the applications (by id), then the groups (by id), then the offers. Operations that
+then the applications (by id), then the groups (by id), then the offers (core's
+``lock_offer``, which core's offer services take last). Operations that
 start from a group (offering its free places, expiry, cancelling) take no person lock:
 they lock the applications they change, then the group. So two transactions never wait
 for each other in a circle, and each one reads, under its locks, what the other committed.
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.people.models import Person
 from core.people.services import lock_people
 from core.web.strings import N_
-from plugins.vip.models import Application, Group, Offer
+from plugins.vip.models import Application, Group
 
 #: Said when what a request read changed before it got its locks.
 CHANGED = N_("The application has changed meanwhile (withdrawn, merged or erased). "
@@ -52,12 +53,6 @@ def groups(session: Session, *group_ids: int) -> dict[int, Group]:
         if group is not None:
             found[group_id] = group
     return found
-
-
-def offer(session: Session, offer_id: int) -> Offer | None:
-    """Lock one offer and read it afresh (offers come last in the order)."""
-    return session.scalar(select(Offer).where(Offer.id == offer_id).with_for_update()
-                          .execution_options(populate_existing=True))
 
 
 def people_and_applications(session: Session, *person_ids: int) -> tuple[dict[int, Person], list[Application]]:

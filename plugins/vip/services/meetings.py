@@ -7,10 +7,9 @@ import zlib
 from collections import defaultdict
 from contextlib import nullcontext
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from babel.lists import format_list
-from flask import render_template
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, text
@@ -20,13 +19,13 @@ from core.audit import services as audit
 from core.auth.models import User
 from core.db import as_utc, current_tenant_id, utcnow
 from core.errors import get_or_404
-from core.jobs.models import OutboxMessage
 from core.people.services import has_consent
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import (  # noqa: F401  (has_started, statuses_open: for the pages)
     SessionError, create_session, has_started, record_attendance, statuses_open, update_session,
 )
 from core.tenants.models import Tenant
+from core.toolkit import queue_email, queued_keys
 from core.validation import clean_into
 from core.toolkit import current_zone, from_local, local
 from core.toolkit import zone as zone_of
@@ -442,9 +441,7 @@ def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
     }
     wanted = [(meeting, row) for meeting in meetings for row in meeting.session.attendance
               if row.status not in NOT_COMING and (meeting.group_id, row.person_id) in applications]
-    keys = {f"vip.reminder.{m.id}.{row.person_id}" for m, row in wanted}
-    sent = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys)))) \
-        if keys else set()
+    sent = queued_keys(session, (f"vip.reminder.{m.id}.{row.person_id}" for m, row in wanted))
     zone = zone_of(tenant)
     queued = 0
     for meeting, row in wanted:
@@ -456,23 +453,28 @@ def send_reminders(session: Session, tenant: Tenant, now: datetime) -> int:
             continue
         if not has_consent(session, person, plugin=KEY, on=now.astimezone(zone).date()):
             continue
-        start, end = local(meeting.session.starts_at, zone), local(meeting.session.ends_at, zone)
-        lang = letters.language(person, tenant)
-        with force_locale(lang):
-            context = {
-                "lang": lang, "person": person, "to_contact": application.contact_via != ContactVia.self,
-                "day": format_date(start, "full", rebase=False), "starts": format_time(start, "short", rebase=False),
-                "ends": format_time(end, "short", rebase=False), "place": meeting.session.location,
-                "theme": theme_label(meeting.theme), "number": meeting.number,
-                "meetings": settings["meetings_per_course"], "tenant": tenant,
-                "leaders": format_list(sorted(sl.user.name for sl in meeting.session.leaders), locale=lang),
-            }
-            subject = _("Reminder: VIP meeting %(day)s at %(time)s", day=context["day"], time=context["starts"])
-            text = render_template("vip/email/reminder.txt", **context)
-            html = render_template("vip/email/reminder.html", **context)
-        queued += letters.queue(session, to=address, subject=subject, text=text, html=html, key=key)
+        queued += queue_email(session, to=address, template="vip/email/reminder", key=key, person=person,
+                              tenant=tenant, context=_reminder(meeting, application, zone, settings)) is not None
     session.flush()
     return queued
+
+
+def _reminder(meeting: Meeting, application: Application, zone: tzinfo, settings: dict) -> Callable[[str], dict]:
+    """What a reminder says, in the reader's language ``lang``: when (on the tenant's clock),
+    where, the theme, which meeting of how many, who leads it."""
+    start, end = local(meeting.session.starts_at, zone), local(meeting.session.ends_at, zone)
+
+    def context(lang: str) -> dict:
+        return {
+            "person": application.person, "to_contact": application.contact_via != ContactVia.self,
+            "day": format_date(start, "full", rebase=False), "starts": format_time(start, "short", rebase=False),
+            "ends": format_time(end, "short", rebase=False), "place": meeting.session.location,
+            "theme": theme_label(meeting.theme), "number": meeting.number,
+            "meetings": settings["meetings_per_course"],
+            "leaders": format_list(sorted(sl.user.name for sl in meeting.session.leaders), locale=lang),
+        }
+
+    return context
 
 
 def meeting_rows(meetings: Iterable[Meeting], zone: tzinfo) -> list[dict[str, Any]]:

@@ -26,22 +26,37 @@ may still do so, out of turn, with a reason).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable
 
-from flask import render_template
-from flask_babel import force_locale, format_date, format_time
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.audit.services import record
-from core.db import as_utc
-from core.errors import Conflict, FieldError
-from core.sessions.models import Attendance, ScheduledSession
-from core.tenants.models import Tenant
-from core.toolkit import current_tenant, local_time
-from core.web.strings import N_, label
+from core.toolkit import (
+    N_,
+    Attendance,
+    FieldError,
+    OfferAnswered,
+    ScheduledSession,
+    Tenant,
+    _,
+    answer_offer,
+    as_utc,
+    current_tenant,
+    expire_offers,
+    format_date,
+    format_time,
+    issue_offer,
+    label,
+    local_time,
+    lock_offer,
+    queue_email,
+    withdraw_offer,
+)
+from core.toolkit import OfferConflict as CoreOfferConflict
+from core.toolkit import OfferExpired  # noqa: F401  (answer() raises it; callers know it as offers.OfferExpired)
+from core.toolkit import offer_for_token as core_offer_for_token
+from core.toolkit import record_audit as record
 from plugins.vip.models import (
     IN_LINE,
     Application,
@@ -53,7 +68,8 @@ from plugins.vip.models import (
     Offer,
     OfferStatus,
 )
-from plugins.vip.services import letters, links, locks, waitlist
+from plugins.vip.services import letters, locks, waitlist
+from plugins.vip.services.groups import place_counts
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -68,20 +84,20 @@ class OfferError(FieldError):
     """Invalid input for an offer or a placement; ``errors`` maps field name to messages (422)."""
 
 
-class OfferConflict(Conflict, RuntimeError):
-    """The request is fine but the state of things refuses it (409); the message says why."""
+class OfferConflict(CoreOfferConflict, RuntimeError):
+    """The request is fine but the state of things refuses it (409); the message says why.
+    Core's :class:`OfferAnswered` and :class:`OfferExpired` (an answer too late or twice) are
+    core's offer conflicts too."""
 
 
 class GroupFull(OfferConflict):
     """The group has no free place."""
 
-
-class AlreadyAnswered(OfferConflict):
-    """The offer was answered (or withdrawn) before."""
+    kind = "full"  # the answer page says so
 
 
-class OfferExpired(OfferConflict):
-    """The time to answer the offer is over."""
+#: The name VIP's callers and tests know core's "answered before" by.
+AlreadyAnswered = OfferAnswered
 
 
 class ApplicationGone(OfferConflict):
@@ -114,20 +130,12 @@ def free_places(session: Session, group: Group) -> int:
 
 
 def places_of(session: Session, groups: Iterable[Group]) -> dict[int, dict[str, int]]:
-    """For each group: ``placed``, ``offered`` (open offers) and ``free`` places (two queries,
-    also for no groups: a page's query count never depends on it)."""
+    """For each group: ``placed``, ``offered`` (open offers) and ``free`` places (the two
+    queries of :func:`groups.place_counts`, also for no groups)."""
     groups = list(groups)
-    ids = [g.id for g in groups]
-    placed = dict(session.execute(
-        select(Application.group_id, func.count(Application.id))
-        .where(Application.group_id.in_(ids), Application.status == ApplicationStatus.placed)
-        .group_by(Application.group_id)).all())
-    offered = dict(session.execute(
-        select(Offer.group_id, func.count(Offer.id))
-        .where(Offer.group_id.in_(ids), Offer.status == OfferStatus.open)
-        .group_by(Offer.group_id)).all())
-    return {g.id: {"placed": placed.get(g.id, 0), "offered": offered.get(g.id, 0),
-                   "free": max(0, g.capacity - placed.get(g.id, 0) - offered.get(g.id, 0))} for g in groups}
+    counts = place_counts(session, [g.id for g in groups])
+    return {g.id: {**counts[g.id], "free": max(0, g.capacity - counts[g.id]["placed"] - counts[g.id]["offered"])}
+            for g in groups}
 
 
 def _lock_groups(session: Session, *group_ids: int) -> dict[int, Group]:
@@ -178,14 +186,13 @@ def place(session: Session, application: Application, group: Group, *, now: date
         raise GroupFull(_("The group is full."))
 
     if current is not None:
-        current = locks.offer(session, current.id)
+        current = lock_offer(session, Offer, current.id)
         if current.group_id == group.id:
             current.status = OfferStatus.accepted
             current.answered_at = current.answered_at or now
             current.answered_by = current.answered_by or getattr(by_user, "id", None)
         else:
-            current.status = OfferStatus.withdrawn
-            current.answered_at = now
+            withdraw_offer(current, now=now)
             record(session, "vip.offer.withdraw", object_type="vip_offer", object_id=current.id,
                    detail={"application_id": application.id, "group_id": current.group_id, "why": "placed_elsewhere"})
 
@@ -272,11 +279,8 @@ def _offer(session: Session, application: Application, group: Group, *, now: dat
         else:  # first of the waiting already, but refused this group before: the decision is still logged
             waitlist.log_move(session, application, current, current, reason, by_user, now=now)
 
-    token, token_hash = links.new_token()
-    days = current_settings(session)["offer_days"]
-    offer = Offer(application_id=application.id, group_id=group.id, offered_at=now,
-                  expires_at=now + timedelta(days=days), status=OfferStatus.open, token_hash=token_hash)
-    session.add(offer)
+    offer = Offer(application_id=application.id, group_id=group.id)
+    token = issue_offer(session, offer, now=now, days=current_settings(session)["offer_days"])
     application.status = ApplicationStatus.offered
     session.flush()
     sent = _send_offer(session, offer, application, group, token, now)
@@ -307,24 +311,15 @@ def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_li
     Yes: the applicant gets the place (:func:`place`). No: the application is closed as
     declined, or, when staff say so with ``keep_in_line``, waits on for a later group; the
     place goes to the next in line. An offer answered, withdrawn or expired before raises
-    :class:`AlreadyAnswered` or :class:`OfferExpired` and changes nothing.
+    :class:`AlreadyAnswered` or :class:`OfferExpired` (core's one-time rule) and changes nothing.
     """
     now = as_utc(now)
     application = _lock_application_and_person(session, offer.application_id)
     group = _lock_groups(session, offer.group_id)[offer.group_id]
-    offer = locks.offer(session, offer.id)
-    if offer.status == OfferStatus.expired or (offer.status == OfferStatus.open and as_utc(offer.expires_at) <= now):
-        raise OfferExpired(_("The time to answer this offer is over."))
-    if offer.status != OfferStatus.open:
-        raise AlreadyAnswered(_("This offer has been answered already."))
-    offer.answered_at = now
-    offer.answered_by = getattr(by_user, "id", None)
-    offer.answered_via_link = via_link
+    offer = answer_offer(session, offer, accept, now=now, by_user=by_user, via_link=via_link)
     if accept:
-        offer.status = OfferStatus.accepted
         place(session, application, group, now=now, by_user=by_user)
     else:
-        offer.status = OfferStatus.declined
         if keep_in_line:
             application.status = ApplicationStatus.waiting
         else:
@@ -369,10 +364,9 @@ def withdraw_offers(session: Session, group: Group, *, now: datetime) -> int:
     withdrawn = 0
     for offer_id in session.scalars(select(Offer.id).where(Offer.group_id == group.id, Offer.status == OfferStatus.open)
                                     .order_by(Offer.id)).all():
-        offer = locks.offer(session, offer_id)
+        offer = lock_offer(session, Offer, offer_id)
         application = held[offer.application_id]
-        offer.status = OfferStatus.withdrawn
-        offer.answered_at = now
+        withdraw_offer(offer, now=now)
         application.status = ApplicationStatus.waiting
         record(session, "vip.offer.withdraw", object_type="vip_offer", object_id=offer.id,
                detail={"application_id": application.id, "group_id": group.id, "why": "group_withdrawn"})
@@ -390,42 +384,38 @@ def expire_due_offers(session: Session, tenant: Tenant, now: datetime) -> int:
     finds nothing due. Returns how many offers expired. Links in the new offers' emails
     start with the ``base_url`` setting (SAMVERKA_BASE_URL), since no request names a host.
     """
-    now = as_utc(now)
-    due = session.execute(select(Offer.id, Offer.group_id, Offer.application_id).where(
-        Offer.status == OfferStatus.open, Offer.expires_at <= now).order_by(Offer.group_id, Offer.id)).all()
-    held = locks.applications(session, *(row.application_id for row in due))
-    groups = locks.groups(session, *(row.group_id for row in due))
-    expired = 0
-    for offer_id, group_id, application_id in due:
-        offer = locks.offer(session, offer_id)
-        application = held.get(application_id)
-        if offer is None or application is None or offer.status != OfferStatus.open \
-                or as_utc(offer.expires_at) > now:
-            continue
-        offer.status = OfferStatus.expired
+    held: dict[int, Application] = {}
+    groups: dict[int, Group] = {}
+
+    def lock_first(due: list[Offer]) -> None:  # applications, then groups, then (core) the offers
+        held.update(locks.applications(session, *(offer.application_id for offer in due)))
+        groups.update(locks.groups(session, *(offer.group_id for offer in due)))
+
+    def on_expired(offer: Offer) -> None:
+        application = held[offer.application_id]
         application.status = ApplicationStatus.waiting
         session.flush()
         waitlist.move_to_back(session, application, EXPIRED_REASON, now=now)
         record(session, "vip.offer.expire", object_type="vip_offer", object_id=offer.id,
-               detail={"application_id": application.id, "group_id": group_id})
-        expired += 1
+               detail={"application_id": application.id, "group_id": offer.group_id})
+
+    now = as_utc(now)
+    expired = expire_offers(session, Offer, now, on_expired, lock_first=lock_first, order_by=(Offer.group_id, Offer.id))
     for group in groups.values():
         offer_next(session, group, now=now)
     session.flush()
-    return expired
+    return len(expired)
 
 
 # -- the offer email and the answer page ------------------------------------------------------
 
 
 def offer_for_token(session: Session, token: str) -> Offer | None:
-    """The offer behind an answer link in the current tenant (whatever its status), or None."""
-    token_hash = links.stored_hash(token)
-    if token_hash is None:
-        return None
-    return session.scalar(select(Offer).where(Offer.token_hash == token_hash).options(
-        selectinload(Offer.application).selectinload(Application.person),
-        selectinload(Offer.group).selectinload(Group.meetings).selectinload(Meeting.session)))
+    """The offer behind an answer link in the current tenant (whatever its status), or None;
+    with what the answer page shows of it."""
+    return core_offer_for_token(session, Offer, token,
+                                selectinload(Offer.application).selectinload(Application.person),
+                                selectinload(Offer.group).selectinload(Group.meetings).selectinload(Meeting.session))
 
 
 def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
@@ -436,34 +426,38 @@ def first_meeting(group: Group, now: datetime) -> ScheduledSession | None:
     return min(upcoming, key=lambda s: as_utc(s.starts_at), default=None)
 
 
-def answer_link(tenant: Tenant, token: str) -> str:
-    """The absolute address of the public answer page for ``token``, under the ``base_url``
-    setting (SAMVERKA_BASE_URL) in a request and in the due job alike."""
-    return links.external(tenant, "vip.offer_answer", token)
+def answer_through_link(session: Session, offer: Offer, accept: bool, now: datetime) -> Offer:
+    """The answer the applicant (or their contact) gives on the public answer page."""
+    return answer(session, offer, accept, via_link=True, now=now)
+
+
+def answer_page_context(offer: Offer, now: datetime) -> dict:
+    """What the public answer page shows of an offer: the first name only, the group, its first
+    meeting still to come and the place."""
+    meeting = first_meeting(offer.group, now)
+    return dict(offer=offer, first_name=offer.application.person.first_name, group=offer.group,
+                meeting=meeting, place=(meeting.location if meeting else None) or offer.group.location)
 
 
 def _send_offer(session: Session, offer: Offer, application: Application, group: Group, token: str,
                 now: datetime) -> bool:
-    """Queue the offer email (key ``vip.offer.<id>``); False when there is no address to write to."""
-    to = letters.recipient(application)
-    if to is None:
-        return False
+    """Queue the offer email (key ``vip.offer.<id>``) in the applicant's language, with the
+    link to the public answer page; False when there is no address to write to."""
     tenant = current_tenant(session)
     group = session.scalars(select(Group).where(Group.id == group.id).options(
         selectinload(Group.meetings).selectinload(Meeting.session))).one()
     meeting = first_meeting(group, now)
-    with force_locale(letters.language(application.person, tenant)):
-        # On the tenant's clock whether a request (staff) or the expiry job (no request) sends it.
-        starts = local_time(meeting.starts_at, tenant) if meeting else None
-        context = dict(application=application, person=application.person, group=group, meeting=meeting,
-                       place=(meeting.location if meeting else None) or group.location, offer=offer,
-                       tenant=tenant, link=answer_link(tenant, token),
-                       for_contact=application.contact_via != ContactVia.self,
-                       meeting_day=format_date(starts, "full", rebase=False) if starts else None,
-                       meeting_time=format_time(starts, "short", rebase=False) if starts else None,
-                       answer_by=format_date(local_time(offer.expires_at, tenant), "full", rebase=False))
-        subject = (_("%(name)s is offered a place in a VIP group", name=application.person.first_name)
-                   if context["for_contact"] else _("You can get a place in a VIP group"))
-        text = render_template("vip/email/offer.txt", **context)
-        html = render_template("vip/email/offer.html", **context)
-    return letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.offer.{offer.id}")
+    # On the tenant's clock whether a request (staff) or the expiry job (no request) sends it.
+    starts = local_time(meeting.starts_at, tenant) if meeting else None
+
+    def context(language: str) -> dict:
+        return dict(application=application, person=application.person, group=group, meeting=meeting,
+                    place=(meeting.location if meeting else None) or group.location, offer=offer, token=token,
+                    for_contact=application.contact_via != ContactVia.self,
+                    meeting_day=format_date(starts, "full", rebase=False) if starts else None,
+                    meeting_time=format_time(starts, "short", rebase=False) if starts else None,
+                    answer_by=format_date(local_time(offer.expires_at, tenant), "full", rebase=False))
+
+    return queue_email(session, to=letters.recipient(application), template="vip/email/offer",
+                       key=f"vip.offer.{offer.id}", person=application.person, tenant=tenant,
+                       context=context) is not None

@@ -1,5 +1,6 @@
-"""VIP pages for the public: the application form in easy-to-read words, its thank-you page and
-the page that withdraws an application through the acknowledgement's link."""
+"""VIP pages for the public: the application form in easy-to-read words, its thank-you page, the
+page that withdraws an application through the acknowledgement's link and the page that answers
+an offer through the offer's link."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from flask_babel import gettext as _
 
 from core.auth.permissions import public
 from core.db import db
+from core.toolkit import AnswerPage, answer_page
 from core.web.ratelimit import limited
 from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.schemas import VipApplicationInSchema, load_form
 from plugins.vip.services import applications as services
-from plugins.vip.services import letters
+from plugins.vip.services import letters, offers
 from plugins.vip.settings import current_settings
 from plugins.vip.views import bp
 from plugins.vip.views import questions as form_questions
@@ -118,3 +120,21 @@ def withdraw(token: str):
         return render_template("vip/withdraw_gone.html"), 404
     db.session.commit()
     return render_template("vip/withdrawn.html", **context)
+
+
+#: The offer's answer page: core runs it (core/offers/pages.py), VIP words it.
+OFFER_ANSWER = AnswerPage(find=offers.offer_for_token, answer=offers.answer_through_link,
+                          context=offers.answer_page_context, ask="vip/offer_answer.html",
+                          answered="vip/offer_answered.html", gone="vip/offer_gone.html")
+
+
+@bp.route("/offers/<token>", methods=["GET", "POST"])
+@public
+@limited("vip.offer_answer", limit=30, window=60, methods=("GET", "POST"))
+def offer_answer(token: str):
+    """The page the offer email links to: yes or no, in easy-to-read words, no login.
+
+    Shows the first name only. An unknown link is a 404, an answered one 409, an expired
+    one 410, each as a friendly page.
+    """
+    return answer_page(OFFER_ANSWER, token)

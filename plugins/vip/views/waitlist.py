@@ -1,4 +1,4 @@
-"""VIP pages: the waitlists, moves, offers and placements, and the public page that answers an offer."""
+"""VIP pages: the waitlists, moves, offers and placements (the public page answering an offer is in public.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.auth.models import User
-from core.auth.permissions import public, requires
+from core.auth.permissions import requires
 from core.db import db, utcnow
-from core.errors import get_or_404
+from core.errors import Conflict, get_or_404
 from core.pagination import paginate, requested_page
-from core.web.ratelimit import limited
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist
 from plugins.vip.settings import current_settings
@@ -205,7 +204,7 @@ def offer_record(offer_id: int):
     accept = typed["answer"] == "yes"
     try:
         offers.answer(db.session, offer, accept, by_user=_user(), keep_in_line=typed["keep_in_line"], now=utcnow())
-    except (offers.OfferConflict, offers.OfferError) as exc:
+    except (Conflict, offers.OfferError) as exc:  # VIP's offer conflicts and core's answered/expired
         db.session.rollback()
         return _record_page(_offer_or_404(offer_id), typed, {}, problem=str(exc), status=409)
     db.session.commit()
@@ -213,50 +212,3 @@ def offer_record(offer_id: int):
     flash(_("%(name)s said yes and has a place in %(group)s.", name=name, group=offer.group.name) if accept else
           _("%(name)s said no. The place is offered to the next in line.", name=name), "success")
     return redirect(url_for("vip.waitlist", audience=offer.application.audience))
-
-
-# -- the public answer page ------------------------------------------------------------------
-
-
-def _gone(kind: str, status: int):
-    return render_template("vip/offer_gone.html", kind=kind), status
-
-
-@bp.route("/offers/<token>", methods=["GET", "POST"])
-@public
-@limited("vip.offer_answer", limit=30, window=60, methods=("GET", "POST"))
-def offer_answer(token: str):
-    """The page the offer email links to: yes or no, in easy-to-read words, no login.
-
-    Shows the first name only. An unknown link is a 404, an answered one 409, an expired
-    one 410, each as a friendly page.
-    """
-    offer = offers.offer_for_token(db.session, token)
-    if offer is None:
-        return _gone("unknown", 404)
-    now = utcnow()
-    if offer.status == OfferStatus.expired or (offer.status == OfferStatus.open and offer.expires_at <= now):
-        return _gone("expired", 410)
-    if offer.status != OfferStatus.open:
-        return _gone(offer.status.value, 409)
-    meeting = offers.first_meeting(offer.group, now)
-    context = dict(offer=offer, first_name=offer.application.person.first_name, group=offer.group,
-                   meeting=meeting, place=(meeting.location if meeting else None) or offer.group.location)
-    if request.method == "GET":
-        return render_template("vip/offer_answer.html", error=None, **context)
-    choice = request.form.get("answer")
-    if choice not in ("yes", "no"):
-        return render_template("vip/offer_answer.html", error=_("Press Yes or No."), **context), 422
-    try:
-        offers.answer(db.session, offer, choice == "yes", via_link=True, now=now)
-    except offers.GroupFull:
-        db.session.rollback()
-        return _gone("full", 409)
-    except offers.OfferExpired:
-        db.session.rollback()
-        return _gone("expired", 410)
-    except (offers.OfferConflict, offers.OfferError):
-        db.session.rollback()
-        return _gone("answered", 409)
-    db.session.commit()
-    return render_template("vip/offer_answered.html", accepted=choice == "yes", **context)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import tenant_scope
+from core.jobs.emails import recipient_language
 from core.jobs.models import OutboxMessage
 from core.sessions.models import Attendance
 from plugins.vip.models import (
@@ -23,7 +24,7 @@ from plugins.vip.models import (
     OfferStatus,
     WaitlistMove,
 )
-from plugins.vip.services import letters, offers
+from plugins.vip.services import offers
 from tests.plugins.vip.test_waitlist import NOW, apply, audit_events, line, login_en, make_group, working_in
 
 LINK = re.compile(r"(https?://\S+/t/([\w-]+)/vip/offers/([\w-]+))")
@@ -128,8 +129,8 @@ def test_the_email_is_in_the_applicants_language_when_the_tenant_offers_it(app, 
     finnish = apply(db_session, make_person, vip_tenant, preferred_language="fi")
     unknown = apply(db_session, make_person, vip_tenant, preferred_language="de")
     with working_in(app, vip_tenant):
-        assert letters.language(finnish.person, vip_tenant) == "fi"
-        assert letters.language(unknown.person, vip_tenant) == "sv"  # the tenant's first language
+        assert recipient_language(finnish.person, vip_tenant) == "fi"
+        assert recipient_language(unknown.person, vip_tenant) == "sv"  # the tenant's first language
 
 
 def test_an_offer_for_another_audience_is_refused(app, db_session, vip_tenant, line_of_three):

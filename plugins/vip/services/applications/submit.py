@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from flask import render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from core.db import utcnow
 from core.people import services as people
 from core.people.models import Person
 from core.people.vault import Vault
-from core.toolkit import current_tenant
+from core.toolkit import current_tenant, queue_email
 from core.web.strings import N_
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services import letters, links
@@ -146,12 +145,7 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     tenant = current_tenant(session)
     token, application.withdraw_token_hash = links.new_token()
     session.flush()
-    context = {"first_name": person.first_name, "organisation": tenant.name,
-               "to_contact": application.contact_via is not ContactVia.self,
-               "withdraw_link": links.external(tenant, "vip.withdraw", token)}
-    with force_locale(language):
-        subject = _("We have got the application for VIP") if context["to_contact"] else \
-            _("We have got your application for VIP")
-        text = render_template("vip/email/acknowledgement.txt", **context)
-        html = render_template("vip/email/acknowledgement.html", lang=language, subject=subject, **context)
-    letters.queue(session, to=to, subject=subject, text=text, html=html, key=f"vip.ack.{application.id}")
+    queue_email(session, to=to, template="vip/email/acknowledgement", key=f"vip.ack.{application.id}",
+                language=language, tenant=tenant,
+                context={"first_name": person.first_name, "organisation": tenant.name, "token": token,
+                         "to_contact": application.contact_via is not ContactVia.self})
