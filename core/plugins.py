@@ -81,12 +81,13 @@ def call_each(hook: Any, /, *, except_plugin: str | None = None, **kwargs: Any) 
 
 def plugin_tables(module: object) -> set[str]:
     """The tables of the models a plugin defines: those of every mapped class in the plugin's
-    package (the plugin module's own when it stands alone). The package's ``models`` module
-    is imported first, so models a plugin imports only when needed are counted too."""
+    package when the plugin is its package's ``plugin`` module (the layout docs/plugins.md
+    gives), else the plugin module's own. The package's ``models`` module is imported first,
+    so models a plugin imports only when needed are counted too."""
     source = module if isinstance(module, ModuleType) else sys.modules.get(getattr(module, "__module__", ""))
     if source is None:
         return set()
-    package = source.__package__ or source.__name__
+    package = source.__package__ if source.__name__.endswith(".plugin") and source.__package__ else source.__name__
     if hasattr(sys.modules.get(package), "__path__") and importlib.util.find_spec(f"{package}.models"):
         importlib.import_module(f"{package}.models")
     return {table.name for mapper in Base.registry.mappers
