@@ -31,6 +31,7 @@ from core.db import (
 )
 from core.errors import Conflict, FieldError, NotFound, get_or_404
 from core.hookspecs import hookimpl
+from core.jobs.services import enqueue_email
 from core.pagination import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -58,6 +59,7 @@ from core.people.services import (
     lock_people,
     open_person,
     person_or_404,
+    search_people,
     update_person,
 )
 from core.people.services import shown as shown_person
@@ -100,7 +102,7 @@ __all__ = [
     # People, consent, national IDs.
     "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
     "PersonError", "PersonGone", "LegalHold",
-    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person",
+    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person", "search_people",
     "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person",
     "NationalId", "NationalIdError", "parse_national_id",
     # Scheduled sessions and attendance.
@@ -114,6 +116,8 @@ __all__ = [
     # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.
     "PROBLEM_JSON", "ProblemSchema", "abort_invalid", "conflict_response", "idempotent", "limited",
     "external_url",
+    # Email, queued in the outbox in the caller's transaction.
+    "enqueue_email",
     # Language: translation, labels of enums and fields, dates in the reader's language.
     "_", "gettext", "ngettext", "lazy_gettext", "N_", "force_locale", "get_locale",
     "format_date", "format_time", "format_datetime",
