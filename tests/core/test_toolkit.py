@@ -320,3 +320,61 @@ def test_the_toolkit_exports_only_what_it_lists():
     public = {name for name in vars(toolkit) if not name.startswith("__") and name != "annotations"}
     assert public - set(toolkit.__all__) == set()
 
+
+# docs/plugins.md: the toolkit reference and the tutorial cannot drift from the code.
+
+GUIDE = ROOT / "docs" / "plugins.md"
+PARTNER = ROOT / "tests" / "partner_plugin"
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start: end if end != -1 else len(text)]
+
+
+def documented_toolkit_names(text: str) -> set[str]:
+    """The names the reference documents: the backquoted names before the colon of each item."""
+    names = set()
+    for line in _section(text, "The toolkit").splitlines():
+        if line.startswith("- `"):
+            names |= set(re.findall(r"`([^`]+)`", line.split(": ", 1)[0]))
+    return names
+
+
+def test_every_toolkit_name_is_documented_in_the_guide():
+    assert set(toolkit.__all__) - documented_toolkit_names(GUIDE.read_text(encoding="utf-8")) == set(), (
+        "document these in docs/plugins.md, under \"The toolkit\", in the group of the module")
+
+
+def test_the_guide_documents_no_toolkit_name_that_does_not_exist():
+    assert documented_toolkit_names(GUIDE.read_text(encoding="utf-8")) - set(toolkit.__all__) == set()
+
+
+def test_the_reference_check_sees_a_missing_and_an_extra_name():
+    text = "# G\n\n## The toolkit\n\n- `db`: the database.\n- `gone`, `_`: old.\n\n## Testing a plugin\n- `x`: no\n"
+    assert documented_toolkit_names(text) == {"db", "gone", "_"}
+
+
+def tutorial_files(text: str) -> list[tuple[str, bool, str]]:
+    """(path, whole file?, code) of each code block the tutorial introduces with **`path`**."""
+    found = []
+    for match in re.finditer(r"^\*\*`([^`]+)`\*\*( \(the parts that matter\))?\n\n```[a-z]*\n(.*?)\n```$",
+                             _section(text, "Tutorial: a plugin from an empty folder"), flags=re.M | re.S):
+        found.append((match.group(1), not match.group(2), match.group(3)))
+    return found
+
+
+def test_the_tutorial_shows_the_partner_plugin_as_it_is():
+    """Every file the tutorial shows is the partner plugin's file, to the letter (pyproject.toml:
+    the lines shown are in it), and every module and template of the plugin is shown."""
+    shown = tutorial_files(GUIDE.read_text(encoding="utf-8"))
+    different = []
+    for path, whole, code in shown:
+        actual = (PARTNER / path).read_text(encoding="utf-8")
+        if whole and code != actual.rstrip("\n") or not whole and not set(code.splitlines()) <= set(actual.splitlines()):
+            different.append(path)
+    assert different == [], "docs/plugins.md's tutorial differs from tests/partner_plugin/ in these files"
+    files = {str(path.relative_to(PARTNER)) for pattern in ("*.py", "*.html", "babel.cfg")
+             for path in (PARTNER / "samverka_partner").rglob(pattern)}
+    assert files - {path for path, _whole, _code in shown} == set(), "the tutorial does not show these files"
