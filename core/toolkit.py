@@ -47,6 +47,7 @@ from core.offers.services import (
     offer_for_token,
     withdraw_offer,
 )
+from core.jobs.services import enqueue_email
 from core.pagination import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -83,6 +84,7 @@ from core.people.services import (
     lock_people,
     open_person,
     person_or_404,
+    search_people,
     update_person,
 )
 from core.people.services import shown as shown_person
@@ -131,7 +133,7 @@ __all__ = [
     # People, consent, national IDs.
     "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
     "PersonError", "PersonGone", "LegalHold",
-    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person",
+    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person", "search_people",
     "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person", "held_by_plugins",
     "NationalId", "NationalIdError", "parse_national_id",
     # Person matching for duplicates (national ID, name + contact, name + birth year).
@@ -146,7 +148,7 @@ __all__ = [
     # Tokens in links and cookies: shown once, only their digest stored.
     "new_token", "digest_token", "token_matches",
     # Email to a person or contact in their language, from templates, queued in the outbox.
-    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url",
+    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url", "enqueue_email",
     # Offers with a deadline: the model's columns, one-time answers, expiry, the public answer page.
     "OfferMixin", "OfferStatus", "OfferConflict", "OfferAnswered", "OfferExpired",
     "issue_offer", "offer_for_token", "is_expired", "lock_offer", "answer_offer", "withdraw_offer",

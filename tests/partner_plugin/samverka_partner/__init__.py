@@ -1,1 +1,1 @@
-"""A partner region's programme plugin, installed with pip beside Samverka."""
+"""A partner region's programme plugin, installed with pip beside Samverka (docs/plugins.md)."""
