@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -36,3 +38,14 @@ def get_or_404(session: Session, model: type[T], id: int, *options: Any, what: s
     if row is None:
         raise NotFound(f"no such {what or model.__name__.lower()} in this tenant")
     return row
+
+
+@contextmanager
+def conflict_on_integrity_error(message: str, conflict: Callable[[str], Conflict] = Conflict) -> Iterator[None]:
+    """Within the block, a unique or foreign-key violation (someone did the same at the same
+    moment) is ``conflict(message)``: a 409 for the API, the form again for a page. The caller's
+    transaction must be rolled back, as core's handlers and ``form_page`` do."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise conflict(message) from exc

@@ -123,11 +123,21 @@ def typed_answers(form: MultiDict, lists: Iterable[str] = ()) -> dict[str, Any]:
     return typed
 
 
-def load_input(schema: Schema, raw: Any) -> Any:
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def load_input(schema: Schema, raw: Any, *, blank: Iterable[str] = ()) -> Any:
     """``raw`` loaded with ``schema`` (the API's input schema of the same action), or
-    :class:`~core.errors.FieldError` with its messages by field."""
+    :class:`~core.errors.FieldError` with its messages by field. The fields named in ``blank``
+    may be left blank (None or ""): they are loaded as None, for the service to refuse in its
+    own words together with everything else it checks."""
+    blank = [name for name in blank if isinstance(raw, Mapping) and _is_blank(raw.get(name))]
+    if blank:
+        raw = {key: value for key, value in raw.items() if key not in blank}
     try:
-        return schema.load(raw)
+        data = schema.load(raw, partial=tuple(blank)) if blank else schema.load(raw)
+        return {**data, **{name: None for name in blank}} if blank else data
     except ValidationError as exc:
         messages = exc.normalized_messages()
         raise FieldError(messages if isinstance(messages, dict) else {"_schema": messages}) from exc
@@ -143,7 +153,7 @@ def _as_form_fields(errors: Mapping[str, Any], names: Mapping[str, str]) -> dict
             messages = [str(m) for nested in messages.values()
                         for m in (nested if isinstance(nested, (list, tuple)) else [nested])]
         elif isinstance(messages, (list, tuple)):
-            messages = [str(m) for m in messages]
+            messages = [m if isinstance(m, Mapping) else str(m) for m in messages]  # a row's error stays a map
         else:
             messages = [str(messages)]
         shown.setdefault(name, []).extend(messages)
@@ -157,7 +167,8 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
               read: Callable[[MultiDict], Any] | None = None,
               initial: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
               flash_message: Flash | Callable[[Any], Flash] = None,
-              required: Mapping[str, str] | None = None,
+              blank: Iterable[str] = (),
+              worded: Mapping[str, str] | None = None,
               lists: Iterable[str] = (),
               renamed: Mapping[str, str] | None = None,
               conflict_field: str | None = None) -> Any:
@@ -181,8 +192,10 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
     :param initial: the answers shown on GET (or a function returning them).
     :param flash_message: flashed after the commit: a message, ``(message, category)``, or a
         function of the result returning either (None flashes nothing).
-    :param required: field -> the page's own words when that answer is left blank (shown
-        instead of what the schema says of it).
+    :param blank: fields the service itself requires, in its own words: left blank, they pass
+        the schema as None, so the page shows every problem at once, as before the schema.
+    :param worded: field -> the page's own words for whatever the schema refuses there (a
+        person id that is no id: "There is no such person.").
     :param lists: the form's fields that hold several values (kept as lists in ``typed``).
     :param renamed: error field -> the form's field where the API's input names it otherwise.
     :param conflict_field: the form field a conflict's message is shown at.
@@ -192,16 +205,14 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
         return render(dict(start or {}), {}), 200
     typed = typed_answers(request.form, lists)
     names = renamed or {}
-    blank = {name: [message] for name, message in (required or {}).items()
-             if not str(typed.get(name) or "").strip()}
     try:
         try:
             raw = read(request.form) if read is not None else typed
-            data = load_input(schema, raw) if schema is not None else raw
+            data = load_input(schema, raw, blank=blank) if schema is not None else raw
         except FieldError as exc:
-            raise FieldError({**_as_form_fields(exc.errors, names), **blank}) from exc
-        if blank:
-            raise FieldError(blank)
+            refused = _as_form_fields(exc.errors, names)
+            refused.update({name: [message] for name, message in (worded or {}).items() if name in refused})
+            raise FieldError(refused) from exc
         result = action(data)
     except FieldError as exc:
         db.session.rollback()

@@ -27,3 +27,23 @@ def test_get_or_404_names_what_was_looked_for(db_session, make_tenant):
     tenant = make_tenant()
     with tenant_scope(tenant.id), pytest.raises(NotFound, match="no such registered person in this tenant"):
         get_or_404(db_session, Person, 2_000_000_000, what="registered person")
+
+
+def test_a_unique_violation_in_the_block_is_a_conflict():
+    from sqlalchemy.exc import IntegrityError
+
+    from core.errors import Conflict, conflict_on_integrity_error
+
+    class Taken(Conflict):
+        pass
+
+    with pytest.raises(Conflict, match="^Someone was quicker.$") as caught:
+        with conflict_on_integrity_error("Someone was quicker."):
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+    assert isinstance(caught.value.__cause__, IntegrityError)
+    with pytest.raises(Taken):
+        with conflict_on_integrity_error("Taken.", Taken):
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+    with pytest.raises(ValueError):  # anything else passes through unchanged
+        with conflict_on_integrity_error("Taken."):
+            raise ValueError("not a violation")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, contains_eager
 from core import csvfile
 from core.audit import services as audit
 from core.db import current_tenant_id
-from core.errors import FieldError, NotFound
+from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
 from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
 from core.people import services as people
 from core.people.models import Person
@@ -72,6 +72,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 class OutreachError(FieldError):
     """Invalid outreach data; ``errors`` maps field name to messages, as the API returns them."""
+
+
+class OutreachConflict(Conflict, OutreachError):
+    """Someone recorded the same person, or changed the same records, at the same moment (a 409)."""
+
+    def __init__(self, message: str, field: str = "_schema") -> None:
+        OutreachError.__init__(self, {field: [message]})
+        self.args = (message,)
 
 
 @dataclass(frozen=True)
@@ -339,17 +347,19 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
         raise OutreachError(errors)
     values.update(informed_on=informed, offered_on=offered)
     person_created = person is None
-    if person is None:
-        try:
-            person = people.create_person(session, vault, _person_data(data, parsed), country=country)
-        except people.PersonError as exc:
-            raise OutreachError(exc.errors) from None
-    created = existing is None
-    outreach = existing or Outreach(person_id=person.id)
-    if created:
-        session.add(outreach)
-    changed = _apply(outreach, values)
-    session.flush()
+    with conflict_on_integrity_error(_("Someone recorded this person at the same moment. Try again."),
+                                     OutreachConflict):
+        if person is None:
+            try:
+                person = people.create_person(session, vault, _person_data(data, parsed), country=country)
+            except people.PersonError as exc:
+                raise OutreachError(exc.errors) from None
+        created = existing is None
+        outreach = existing or Outreach(person_id=person.id)
+        if created:
+            session.add(outreach)
+        changed = _apply(outreach, values)
+        session.flush()
     outreach.person = person
     audit.record(session, "vip.outreach.create" if created else "vip.outreach.update", object_type="vip_outreach",
                  object_id=outreach.id, detail={"fields": sorted(changed), "person_created": person_created})
@@ -409,8 +419,21 @@ class ImportReport:
         return not self.errors
 
 
-class ImportFileError(ValueError):
-    """The upload cannot be read as a text file at all (too large, not UTF-8)."""
+class ImportFileError(FieldError):
+    """The upload cannot be read as a text file at all (too large, not UTF-8): the file as a
+    whole (row 0) in ``rows``, as every problem of an import, and under ``file``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"rows": [{"row": 0, "column": None, "message": message}], "file": [message]})
+        self.args = (message,)
+
+
+class ImportRefused(FieldError):
+    """The file has problems and nothing was imported: every problem in ``rows`` (a 422)."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__({"rows": [asdict(error) for error in report.errors]})
+        self.report = report
 
 
 def decode(data: bytes) -> str:
@@ -659,6 +682,23 @@ def import_csv(session: Session, vault: Vault, text: str, *, country: str, today
     audit.record(session, "vip.outreach.import", object_type="vip_outreach",
                  detail={"rows": report.rows, "created": report.created, "updated": report.updated,
                          "unchanged": report.unchanged, "people_created": report.people_created})
+    return report
+
+
+def import_file(session: Session, vault: Vault, data: bytes, *, country: str, today: date | None = None) -> ImportReport:
+    """Import an uploaded CSV file (its bytes) as :func:`import_csv` does, all rows or none.
+
+    Raises :class:`ImportFileError` when the file cannot be read as text,
+    :class:`ImportRefused` with every problem when nothing was imported, and
+    :class:`OutreachConflict` when someone changed the same records at the same moment.
+    """
+    text = decode(data)
+    with conflict_on_integrity_error(_("Someone changed the same records at the same moment. "
+                                       "Nothing was imported. Try again."),
+                                     lambda message: OutreachConflict(message, "file")):
+        report = import_csv(session, vault, text, country=country, today=today)
+    if not report.ok:
+        raise ImportRefused(report)
     return report
 
 

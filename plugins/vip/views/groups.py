@@ -69,8 +69,7 @@ def group_new():
         lambda data: group_services.form_group(db.session, **data, user=g.user),
         schema=VipGroupInSchema(), read=_group_input, lists=("leader_ids",),
         initial={"audience": request.args.get("audience", ""), "leader_ids": []},
-        required={"name": _("Give the group a name."),
-                  "audience": _("Choose one of this organisation's group audiences.")},
+        blank=("name", "audience"),
         flash_message=lambda group: _("The group %(name)s is formed.", name=group.name),
         done=lambda group: url_for("vip.group", group_id=group.id))
 
@@ -85,7 +84,7 @@ def group_edit(group_id: int):
         schema=VipGroupPatchSchema(), read=lambda form: _group_input(form, audience=False), lists=("leader_ids",),
         initial=lambda: {"name": group.name, "location": group.location or "",
                          "leader_ids": [str(gl.user_id) for gl in group.leaders]},
-        required={"name": _("Give the group a name.")},
+        blank=("name",),
         flash_message=_("The group is saved."), done=url_for("vip.group", group_id=group_id))
 
 
@@ -136,7 +135,7 @@ def group_meetings(group_id: int):
         lambda data: meeting_services.generate_meetings(db.session, group, **data),
         schema=VipMeetingsInSchema(), read=_meetings_input,
         renamed={"first_start": "first_date", "line": "skip_dates"},
-        required={"every_days": _("Give a number of days from 1 to %(max)s.", max=meeting_services.MAX_EVERY_DAYS)},
+        blank=("every_days",),
         flash_message=lambda _meetings: ngettext("%(num)s meeting is planned.", "%(num)s meetings are planned.",
                                                  current_settings(db.session)["meetings_per_course"]),
         done=url_for("vip.group", group_id=group_id))

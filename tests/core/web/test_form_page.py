@@ -81,10 +81,22 @@ def test_invalid_input_is_a_422_with_the_answers_kept_and_the_errors_shown(sessi
     assert done == [] and "commit" not in session.calls
 
 
-def test_a_blank_required_answer_is_said_in_the_pages_words(session):
-    client = _app(lambda data: 1, schema=NameInSchema(), required={"name": "Give it a name."}).test_client()
+def test_a_blank_answer_the_service_requires_is_refused_in_its_words_with_its_other_errors(session):
+    def create(data):
+        assert data == {"name": None, "size": 1}
+        raise FieldError({"name": ["Give it a name."], "size": ["Too small for that."]})
+
+    client = _app(create, schema=NameInSchema(), read=lambda form: {"name": form["name"].strip()},
+                  blank=["name"]).test_client()
     page = client.post("/things/new", data={"name": "  "})
     assert page.status_code == 422 and "id='name-error'>Give it a name.</p>" in page.text
+    assert "id='size-error'>Too small for that." in page.text
+
+
+def test_the_page_may_word_what_the_schema_refuses(session):
+    client = _app(lambda data: 1, schema=NameInSchema(), worded={"size": "Write a number."}).test_client()
+    page = client.post("/things/new", data={"name": "Anna", "size": "many"})
+    assert page.status_code == 422 and "id='size-error'>Write a number.</p>" in page.text
 
 
 def test_a_field_error_of_the_service_rolls_back_and_re_renders(session):
