@@ -84,6 +84,11 @@ class ApplicationConflict(Conflict):
     """The application is in a state that does not allow this (already withdrawn, say)."""
 
 
+class ApplicationGone(NotFound, ApplicationConflict):
+    """The application was erased, or its applicant anonymised, while the request was on its
+    way: a 404 (there is nothing left to act on), and still an :class:`ApplicationConflict`."""
+
+
 # --------------------------------------------------------------------------- input schema
 
 #: Messages by field (or problem). The public form speaks to the applicant ("your"); staff
@@ -525,6 +530,18 @@ def application_or_404(session: Session, application_id: int) -> Application:
     return application
 
 
+def _changed_meanwhile(session: Session, application_id: int) -> Exception:
+    """What to raise for an application that changed while the request was on its way:
+    :class:`ApplicationGone` when it is gone (erased, or its applicant anonymised), else
+    :class:`ApplicationConflict` (withdrawn, merged into someone else)."""
+    current = session.scalar(select(Application).where(Application.id == application_id)
+                             .options(selectinload(Application.person))
+                             .execution_options(populate_existing=True))
+    if current is None or current.person.anonymised_at is not None:
+        return ApplicationGone("no such application in this tenant")
+    return ApplicationConflict(_(locks.CHANGED))
+
+
 def get_application(session: Session, application_id: int) -> Application | None:
     """One application of the current tenant with its offers, or None (also for other tenants' ids)."""
     return session.scalar(select(Application).where(Application.id == application_id)
@@ -715,14 +732,14 @@ def merge(session: Session, application: Application, into_person: Person, *,
     another person, or whose person was erased or anonymised, while the request was on
     its way raises :class:`ApplicationConflict`, as does a person to merge into who was.
     """
-    old_id = application.person_id
+    old_id, application_id = application.person_id, application.id
     if into_person.id == old_id:
         raise ApplicationError({"person_id": [_("The application already belongs to this person.")]})
     locked, applications = locks.people_and_applications(session, old_id, into_person.id)
     old, into = locked.get(old_id), locked.get(into_person.id)
     application = next((a for a in applications if a.id == application.id), None)
     if old is None or old.anonymised_at is not None or application is None or application.person_id != old_id:
-        raise ApplicationConflict(_(locks.CHANGED))
+        raise _changed_meanwhile(session, application_id)
     if into is None or into.anonymised_at is not None:
         raise ApplicationConflict(_("The person to merge into was erased or anonymised meanwhile."))
     moved = [a for a in applications if a.person_id == old_id]
@@ -878,9 +895,10 @@ def withdraw(session: Session, application: Application, reason: str, *, via_lin
     anonymised meanwhile. Returns the application as read under the lock."""
     if reason not in WITHDRAWAL_REASONS:
         raise ApplicationError({"reason": [_("Choose one of the reasons.")]})
-    application = locks.application_with_person(session, application.id)
+    application_id = application.id
+    application = locks.application_with_person(session, application_id)
     if application is None:
-        raise ApplicationConflict(_(locks.CHANGED))
+        raise _changed_meanwhile(session, application_id)
     if application.status not in WITHDRAWABLE:
         raise ApplicationConflict(_("The application has already ended."))
     held = {o.group_id for o in application.offers if o.status is OfferStatus.open}
