@@ -22,7 +22,17 @@ class FieldError(ValueError):
 
 
 class Conflict(Exception):
-    """The input is fine but the state of things refuses it (a 409); the message says why."""
+    """The input is fine but the state of things refuses it (a 409); the message says why.
+
+    ``detail``, when given, is the API's problem detail instead of the message (a documented
+    English sentence where the message is the page's words in the reader's language)."""
+
+    detail: str | None = None
+
+    def __init__(self, *args: Any, detail: str | None = None) -> None:
+        super().__init__(*args)
+        if detail is not None:
+            self.detail = detail
 
 
 class NotFound(LookupError):

@@ -47,3 +47,13 @@ def test_a_unique_violation_in_the_block_is_a_conflict():
     with pytest.raises(ValueError):  # anything else passes through unchanged
         with conflict_on_integrity_error("Taken."):
             raise ValueError("not a violation")
+
+
+def test_a_conflict_may_give_the_api_its_own_detail(app):
+    from core.errors import Conflict
+
+    with app.test_request_context("/api/v1/anything", method="POST"):
+        worded = app.handle_user_exception(Conflict("Gruppen är full.", detail="the group is full"))
+        plain = app.handle_user_exception(Conflict("The room is booked."))
+    assert (worded.status_code, worded.json["detail"]) == (409, "the group is full")
+    assert (plain.status_code, plain.json["detail"]) == (409, "The room is booked.")

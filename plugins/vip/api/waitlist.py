@@ -228,10 +228,6 @@ class GroupParticipants(MethodView):
         """Give an applicant from the waitlist a place in the group directly (staff decide)."""
         group = get_or_404(db.session, Group, group_id)
         application = _application(data["application_id"])
-        try:
-            offers.place(db.session, application, group, now=utcnow(), by_user=g.get("user"))
-        except offers.GroupFull:
-            db.session.rollback()
-            abort(409, message="the group is full")  # the documented detail, not the page's wording
+        offers.place(db.session, application, group, now=utcnow(), by_user=g.get("user"))
         db.session.commit()
         return application
