@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select, text
 
@@ -12,18 +10,9 @@ from core.auth.models import RoleGrant
 from core.auth.permissions import authenticated, public
 from core.db import db
 from core.tenants.models import Tenant
+from core.web.urls import safe_next
 
 bp = Blueprint("web", __name__)
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.get("/")
