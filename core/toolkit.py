@@ -83,6 +83,7 @@ from core.web.openapi import ProblemSchema, conflict_response
 from core.web.ratelimit import limited
 from core.web.strings import N_, label, register_field_labels, register_labels
 from core.web.urls import external_url
+from core.web.views import permitted_links
 
 __all__ = [
     # The contract's marker (the dataclasses a hook returns are in core.hookspecs).
@@ -114,7 +115,7 @@ __all__ = [
     "Name", "ShortText", "FreeText", "TextError", "clean_text", "clean_into", "clean_fields", "csv_writer",
     # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.
     "PROBLEM_JSON", "ProblemSchema", "abort_invalid", "conflict_response", "idempotent", "limited",
-    "external_url",
+    "external_url", "permitted_links",
     # Form pages: one path (GET renders; POST loads the API's input schema, then 422 with the
     # answers kept, or commit, flash, redirect), and readers of what a form's fields hold.
     "form_page", "load_input", "typed_answers", "read_date", "read_time", "read_moment",
