@@ -6,13 +6,13 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
 from core.db import db, utcnow
 from core.errors import get_or_404
-from core.pagination import Page, PageArgsSchema, page_schema, paginate
+from core.pagination import PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
 from core.validation import FreeText
 from core.web.errors import abort_invalid
@@ -130,9 +130,8 @@ class Waitlist(MethodView):
         audience = _audience_or_404(audience)
         stmt = waitlist.waitlist(audience).options(selectinload(Application.person), selectinload(Application.offers).selectinload(Offer.group))
         result = paginate(db.session, stmt, page, per_page)
-        first = (result.number - 1) * result.per_page + 1
         result.items = [{
-            "position": first + n, "application_id": a.id, "person_id": a.person_id, "name": a.person.display_name,
+            "position": result.first + n, "application_id": a.id, "person_id": a.person_id, "name": a.person.display_name,
             "taken_before": a.taken_before, "applied_at": a.applied_at, "status": a.status.value,
             "open_offer": next((o for o in a.offers if o.status == OfferStatus.open), None),
         } for n, a in enumerate(result.items)]
@@ -147,14 +146,7 @@ class WaitlistMoves(MethodView):
     def get(self, audience, page, per_page):
         """The manual moves of an audience's waitlist, newest first, with their reasons."""
         audience = _audience_or_404(audience)
-        of_audience = WaitlistMove.application_id.in_(select(Application.id).where(Application.audience == audience))
-        # Counted here rather than by core's paginate(): its count wraps the statement in a
-        # subquery, which the tenancy guard refuses once a second tenant table is in it.
-        total = db.session.scalar(select(func.count(WaitlistMove.id)).where(of_audience)) or 0
-        items = db.session.scalars(select(WaitlistMove).where(of_audience)
-                                   .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)).all()
-        return Page(items=list(items), number=page, per_page=per_page, total=total)
+        return paginate(db.session, waitlist.moves(audience), page, per_page)
 
     @requires("vip.applications")
     @idempotent

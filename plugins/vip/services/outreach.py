@@ -37,7 +37,7 @@ from core import csvfile
 from core.audit import services as audit
 from core.db import current_tenant_id
 from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
-from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
+from core.pagination import DEFAULT_PER_PAGE, Page, paginate
 from core.people import services as people
 from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
@@ -121,18 +121,8 @@ def search(status: str | None = None, query: str | None = None):
 
 def page(session: Session, status: str | None = None, query: str | None = None, number: int = 1,
          per_page: int = DEFAULT_PER_PAGE, *, args: dict[str, Any] | None = None) -> Page:
-    """One page of :func:`search` as core's ``Page`` (two queries: the count and the rows).
-
-    The count selects ``count(Outreach.id)`` with the same joins and filters instead of
-    wrapping the statement in a subquery (as core's ``paginate`` does): the person filters
-    stay tied to their mapped class, which core's tenancy guard wants to see.
-    """
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    number = max(1, min(number, MAX_PAGE))
-    stmt = search(status, query)
-    total = session.scalar(stmt.with_only_columns(func.count(Outreach.id)).order_by(None)) or 0
-    items = list(session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, number=number, per_page=per_page, total=total, args=args or {})
+    """One page of :func:`search` (two queries: the count and the rows)."""
+    return paginate(session, search(status, query), number, per_page, **(args or {}))
 
 
 def get(session: Session, outreach_id: int) -> Outreach | None:

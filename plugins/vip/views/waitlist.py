@@ -61,15 +61,12 @@ def waitlist_page(audience: str | None = None):
     stmt = waitlist.waitlist(audience).options(
         selectinload(Application.person), selectinload(Application.offers).selectinload(Offer.group))
     page = paginate(db.session, stmt, requested_page(), PER_PAGE)
-    first = (page.number - 1) * page.per_page + 1
-    rows = [(first + n, application, next((o for o in application.offers if o.status == OfferStatus.open), None))
+    rows = [(page.first + n, application, next((o for o in application.offers if o.status == OfferStatus.open), None))
             for n, application in enumerate(page.items)]
     groups = _open_groups(audience)
     places = offers.places_of(db.session, groups)
     moves = list(db.session.scalars(
-        select(WaitlistMove)
-        .where(WaitlistMove.application_id.in_(select(Application.id).where(Application.audience == audience)))
-        .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc()).limit(RECENT_MOVES)
+        waitlist.moves(audience).limit(RECENT_MOVES)
         .options(selectinload(WaitlistMove.application).selectinload(Application.person))))
     return render_template("vip/waitlist.html", audience=audience, audiences=audiences, labels=AUDIENCE_LABELS,
                            page=page, rows=rows, groups=groups, places=places, moves=moves,
