@@ -114,10 +114,6 @@ def participants(session: Session, group: Group) -> list[Application]:
     ))
 
 
-def _names(users: Iterable[User]) -> str:
-    return ", ".join(u.name for u in users)
-
-
 def check_leaders(session: Session, leader_ids: Iterable[Any],
                   settings: dict[str, Any]) -> tuple[list[User], list[str]]:
     """The leaders as users, and the messages that refuse them (empty when they may lead a group):
@@ -278,11 +274,6 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
             detail["leader_ids"] = [u.id for u in leaders or []]
         audit.record(session, "vip.group.update", object_type="vip_group", object_id=group.id, detail=detail)
     return group
-
-
-def change_leaders(session: Session, group: Group, leader_ids: Iterable[Any], *, now: datetime | None = None) -> Group:
-    """Give the group new leaders (same rules as forming it); its meetings not yet started follow."""
-    return update_group(session, group, leader_ids=list(leader_ids), now=now)
 
 
 def _cancellable(group: Group) -> bool:
