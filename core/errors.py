@@ -50,6 +50,16 @@ def get_or_404(session: Session, model: type[T], id: int, *options: Any, what: s
     return row
 
 
+def get_or_invalid(session: Session, model: type[T], id: int, *options: Any, field: str, message: str) -> T:
+    """The ``model`` row with primary key ``id`` in the current tenant, or :class:`FieldError`
+    saying ``message`` at ``field``: for an id the input names (a 422 on that field), where
+    :func:`get_or_404` is for the id in the address."""
+    row = session.scalar(select(model).where(model.id == id).options(*options))  # type: ignore[attr-defined]
+    if row is None:
+        raise FieldError({field: [message]})
+    return row
+
+
 @contextmanager
 def conflict_on_integrity_error(message: str, conflict: Callable[[str], Conflict] = Conflict) -> Iterator[None]:
     """Within the block, a unique or foreign-key violation (someone did the same at the same

@@ -29,7 +29,7 @@ from core.db import (
     db,
     utcnow,
 )
-from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error, get_or_404
+from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error, get_or_404, get_or_invalid
 from core.hookspecs import hookimpl
 from core.pagination import (
     DEFAULT_PER_PAGE,
@@ -91,7 +91,7 @@ __all__ = [
     # Database: the request's session, models owned by a tenant, time.
     "db", "Base", "TenantOwned", "UtcDateTime", "MAX_ID", "current_tenant_id", "utcnow", "as_utc",
     # Errors services raise; core maps them to 422, 409 and 404 for pages and the API.
-    "FieldError", "Conflict", "NotFound", "get_or_404", "conflict_on_integrity_error",
+    "FieldError", "Conflict", "NotFound", "get_or_404", "get_or_invalid", "conflict_on_integrity_error",
     # Permissions.
     "requires", "public", "declared_permission", "has_permission", "current_user", "User",
     # Pagination of lists (pages and API).

@@ -57,3 +57,15 @@ def test_a_conflict_may_give_the_api_its_own_detail(app):
         plain = app.handle_user_exception(Conflict("The room is booked."))
     assert (worded.status_code, worded.json["detail"]) == (409, "the group is full")
     assert (plain.status_code, plain.json["detail"]) == (409, "The room is booked.")
+
+
+def test_get_or_invalid_is_a_field_error_for_an_id_the_input_names(db_session, make_tenant, make_person):
+    from core.errors import FieldError, get_or_invalid
+
+    mine, theirs = make_tenant(), make_tenant()
+    person, stranger = make_person(mine), make_person(theirs)
+    with tenant_scope(mine.id):
+        assert get_or_invalid(db_session, Person, person.id, field="person_id", message="No such person.") is person
+        with pytest.raises(FieldError) as refused:
+            get_or_invalid(db_session, Person, stranger.id, field="person_id", message="No such person.")
+    assert refused.value.errors == {"person_id": ["No such person."]}

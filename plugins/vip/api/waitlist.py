@@ -6,12 +6,11 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
 from core.db import db, utcnow
-from core.errors import get_or_404
+from core.errors import get_or_404, get_or_invalid
 from core.pagination import PageArgsSchema, page_schema, paginate
 from core.sessions.schemas import ID
 from core.validation import FreeText
@@ -105,19 +104,13 @@ def _audience_or_404(audience: str) -> str:
     return audience
 
 
-def _application(application_id: int, *, field: str = "application_id") -> Application:
-    application = db.session.scalar(select(Application).where(Application.id == application_id)
-                                    .options(selectinload(Application.person)))
-    if application is None:
-        abort_invalid({field: ["No such application in this tenant."]})
-    return application
+def _application(application_id: int) -> Application:
+    return get_or_invalid(db.session, Application, application_id, selectinload(Application.person),
+                          field="application_id", message="No such application in this tenant.")
 
 
-def _group(group_id: int, *, field: str = "group_id") -> Group:
-    group = db.session.scalar(select(Group).where(Group.id == group_id))
-    if group is None:
-        abort_invalid({field: ["No such group in this tenant."]})
-    return group
+def _group(group_id: int) -> Group:
+    return get_or_invalid(db.session, Group, group_id, field="group_id", message="No such group in this tenant.")
 
 
 @api.route("/waitlists/<audience>")

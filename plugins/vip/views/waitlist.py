@@ -13,7 +13,7 @@ from core.db import db, utcnow
 from core.errors import get_or_404
 from core.pagination import paginate, requested_page
 from core.web.ratelimit import limited
-from core.toolkit import FieldError, form_page
+from core.toolkit import form_page, get_or_invalid
 from plugins.vip.api.waitlist import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist
@@ -39,10 +39,6 @@ def _open_groups(audience: str) -> list[Group]:
     return list(db.session.scalars(select(Group).where(Group.audience == audience,
                                                        Group.status.in_(offers.OPEN_GROUPS))
                                    .order_by(Group.created_at, Group.id)))
-
-
-def _group(group_id: int) -> Group | None:
-    return db.session.scalar(select(Group).where(Group.id == group_id))
 
 
 def _users(ids) -> dict[int, str]:
@@ -120,9 +116,7 @@ def _offer_page(application: Application, typed: dict, errors: dict):
 
 
 def _offer_or_place(application: Application, data: dict, placing: bool) -> Group:
-    group = _group(data["group_id"])
-    if group is None:
-        raise FieldError({"group_id": [_("Choose a group.")]})
+    group = get_or_invalid(db.session, Group, data["group_id"], field="group_id", message=_("Choose a group."))
     if placing:
         offers.place(db.session, application, group, now=utcnow(), by_user=_user())
     else:
