@@ -77,7 +77,7 @@ from core.tenants.models import Tenant
 from core.tenants.services import local_time, plugin_settings, zone
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.forms import form_page, load_input, read_date, read_moment, read_time, typed_answers
+from core.web.forms import form_page, load_input, read_attendance, read_date, read_moment, read_time, typed_answers
 from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema, conflict_response
 from core.web.ratelimit import limited
@@ -118,7 +118,7 @@ __all__ = [
     "external_url", "permitted_links",
     # Form pages: one path (GET renders; POST loads the API's input schema, then 422 with the
     # answers kept, or commit, flash, redirect), and readers of what a form's fields hold.
-    "form_page", "load_input", "typed_answers", "read_date", "read_time", "read_moment",
+    "form_page", "load_input", "typed_answers", "read_date", "read_time", "read_moment", "read_attendance",
     # Language: translation, labels of enums and fields, dates in the reader's language.
     "_", "gettext", "ngettext", "lazy_gettext", "N_", "force_locale", "get_locale",
     "format_date", "format_time", "format_datetime",

@@ -10,9 +10,7 @@ from core.auth.guard import has_permission
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
-from core.sessions.models import AttendanceStatus
-from core.sessions.schemas import AttendanceInSchema
-from core.toolkit import FieldError, form_page, load_input, read_date, read_moment
+from core.toolkit import FieldError, form_page, read_attendance, read_date, read_moment
 from plugins.vip.models import GroupStatus
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
@@ -180,20 +178,6 @@ def meeting(meeting_id: int):
     return _meeting_page(meeting, typed=typed, errors={})
 
 
-def _attendance_input(meeting, form) -> dict | None:
-    """The attendance form (a choice a participant) loaded as the API's attendance input, or
-    None when nothing was chosen; a choice that is not one of the options is refused at its row."""
-    entries = [{"person_id": row.person_id, "status": form.get(f"status-{row.person_id}", "") or None}
-               for row in meeting.session.attendance]
-    wrong = {str(e["person_id"]): [_("Choose one of the options.")] for e in entries
-             if e["status"] is not None and e["status"] not in AttendanceStatus._value2member_map_}
-    if wrong:
-        raise FieldError(wrong)
-    if not any(e["status"] for e in entries):
-        return None
-    return load_input(AttendanceInSchema(), {"attendance": entries})
-
-
 def _record(meeting, data: dict | None):
     """Record what was chosen (None clears a status); nothing when nothing was chosen."""
     if data is None:
@@ -211,7 +195,7 @@ def record_attendance(meeting_id: int):
         lambda _typed, errors: _meeting_page(meeting_services.meeting_or_404(db.session, meeting_id), typed=typed,
                                              errors=errors),
         lambda data: _record(meeting, data),
-        read=lambda form: _attendance_input(meeting, form),
+        read=lambda form: read_attendance(meeting.session, form),
         renamed={"attendance": "_all"},
         flash_message=lambda rows: (_("Nothing was chosen, so nothing was saved."), "info") if rows is None
         else _("Attendance is saved."),
