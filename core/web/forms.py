@@ -147,7 +147,7 @@ def load_input(schema: Schema, raw: Any, *, blank: Iterable[str] = ()) -> Any:
 
 def _as_form_fields(errors: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     """The errors under the names the form's fields have (the API's ``first_start`` is the page's
-    ``first_date``), each as a list of plain strings."""
+    ``first_date``), each as a list of plain strings (an import's row problems stay maps)."""
     shown: dict[str, Any] = {}
     for key, messages in errors.items():
         name = names.get(key, key)
@@ -208,13 +208,14 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
     typed = typed_answers(request.form, lists)
     names = renamed or {}
     try:
-        try:
-            raw = read(request.form) if read is not None else typed
-            data = load_input(schema, raw, blank=blank) if schema is not None else raw
-        except FieldError as exc:
-            refused = _as_form_fields(exc.errors, names)
-            refused.update({name: [message] for name, message in (worded or {}).items() if name in refused})
-            raise FieldError(refused) from exc
+        raw = read(request.form) if read is not None else typed
+        data = load_input(schema, raw, blank=blank) if schema is not None else raw
+    except FieldError as exc:
+        db.session.rollback()
+        refused = _as_form_fields(exc.errors, names)
+        refused.update({name: [message] for name, message in (worded or {}).items() if name in refused})
+        return render(typed, refused), 422
+    try:
         result = action(data)
     except FieldError as exc:
         db.session.rollback()
@@ -264,13 +265,15 @@ def read_moment(form: Mapping[str, Any], day: tuple[str, str], at: tuple[str, st
     return datetime.combine(*parts).replace(tzinfo=zone).astimezone(timezone.utc)
 
 
-def read_attendance(scheduled: Any, form: Mapping[str, Any]) -> dict[str, Any] | None:
+def read_attendance(scheduled: Any, form: Mapping[str, Any], message: str | None = None) -> dict[str, Any] | None:
     """A session's attendance form (one choice a participant, named ``status-<person id>``)
     loaded as the API's attendance input (``AttendanceInSchema``), or None when nothing was
-    chosen. A choice that is not one of the options is refused at its row (the person's id)."""
+    chosen. A choice that is not one of the options is refused at its row (the person's id),
+    saying ``message`` (the page's words; by default core's)."""
     entries = [{"person_id": row.person_id, "status": form.get(f"status-{row.person_id}", "") or None}
                for row in scheduled.attendance]
-    wrong = {str(e["person_id"]): [gettext("Choose one of the options.")] for e in entries
+    message = message or gettext("Choose one of the options.")
+    wrong = {str(e["person_id"]): [message] for e in entries
              if e["status"] is not None and e["status"] not in AttendanceStatus._value2member_map_}
     if wrong:
         raise FieldError(wrong)

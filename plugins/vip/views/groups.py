@@ -195,7 +195,7 @@ def record_attendance(meeting_id: int):
         lambda _typed, errors: _meeting_page(meeting_services.meeting_or_404(db.session, meeting_id), typed=typed,
                                              errors=errors),
         lambda data: _record(meeting, data),
-        read=lambda form: read_attendance(meeting.session, form),
+        read=lambda form: read_attendance(meeting.session, form, _("Choose one of the options.")),
         renamed={"attendance": "_all"},
         flash_message=lambda rows: (_("Nothing was chosen, so nothing was saved."), "info") if rows is None
         else _("Attendance is saved."),
