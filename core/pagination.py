@@ -34,6 +34,11 @@ class Page(Generic[T]):
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def first(self) -> int:
+        """The place in the whole list (1 is the first) of this page's first item."""
+        return (self.number - 1) * self.per_page + 1
+
 
 def requested_page() -> int:
     """The ``?page=`` of the current request for HTML lists; anything unreadable is page 1."""

@@ -30,7 +30,7 @@ from core.db import (
     db,
     utcnow,
 )
-from core.errors import Conflict, FieldError, NotFound, get_or_404
+from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error, get_or_404, get_or_invalid
 from core.hookspecs import hookimpl
 from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
 from core.offers.models import OfferMixin, OfferStatus
@@ -108,11 +108,13 @@ from core.tokens import matches as token_matches
 from core.tokens import new_token
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
+from core.web.forms import form_page, load_input, read_attendance, read_date, read_moment, read_time, typed_answers
 from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema, conflict_response
 from core.web.ratelimit import limited
 from core.web.strings import N_, label, register_field_labels, register_labels
 from core.web.urls import external_url
+from core.web.views import permitted_links
 
 __all__ = [
     # The contract's marker (the dataclasses a hook returns are in core.hookspecs).
@@ -120,7 +122,7 @@ __all__ = [
     # Database: the request's session, models owned by a tenant, time.
     "db", "Base", "TenantOwned", "UtcDateTime", "MAX_ID", "current_tenant_id", "utcnow", "as_utc",
     # Errors services raise; core maps them to 422, 409 and 404 for pages and the API.
-    "FieldError", "Conflict", "NotFound", "get_or_404",
+    "FieldError", "Conflict", "NotFound", "get_or_404", "get_or_invalid", "conflict_on_integrity_error",
     # Permissions.
     "requires", "public", "declared_permission", "has_permission", "current_user", "User",
     # Staff: users holding any role at the current tenant (and, for aggregates, at several).
@@ -157,7 +159,10 @@ __all__ = [
     "Name", "ShortText", "FreeText", "TextError", "clean_text", "clean_into", "clean_fields", "csv_writer",
     # HTTP: problem documents, idempotent creation, rate limits, links that leave the request.
     "PROBLEM_JSON", "ProblemSchema", "abort_invalid", "conflict_response", "idempotent", "limited",
-    "external_url",
+    "external_url", "permitted_links",
+    # Form pages: one path (GET renders; POST loads the API's input schema, then 422 with the
+    # answers kept, or commit, flash, redirect), and readers of what a form's fields hold.
+    "form_page", "load_input", "typed_answers", "read_date", "read_time", "read_moment", "read_attendance",
     # Language: translation, labels of enums and fields, dates in the reader's language.
     "_", "gettext", "ngettext", "lazy_gettext", "N_", "force_locale", "get_locale",
     "format_date", "format_time", "format_datetime",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
@@ -47,13 +48,18 @@ def is_api_request() -> bool:
 def current_session() -> UserSession | None:
     """This browser's live session (also one still waiting for its second factor)."""
     if "user_session" not in g:
-        from core.auth.signin import timeouts
-
         row = sessions.resume(db.session, session.get("sid"), timeouts())
         if db.session.dirty:
             db.session.commit()  # the refreshed last-seen time, or a timeout just found
         g.user_session = row
     return g.user_session
+
+
+def timeouts() -> sessions.Timeouts:
+    """How long a browser session lasts unused and at most (the installation's settings)."""
+    settings = current_app.extensions["samverka"].settings
+    return sessions.Timeouts(idle=timedelta(minutes=settings.session_idle_minutes),
+                             absolute=timedelta(hours=settings.session_absolute_hours))
 
 
 def current_user() -> User | None:

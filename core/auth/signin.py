@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from core.audit import services as audit
@@ -10,15 +10,7 @@ from core.audit.services import Actor, acting_as
 from core.auth import services, sessions
 from core.auth.models import User
 from core.db import db
-from core.web.views import safe_next
-
-
-def timeouts() -> sessions.Timeouts:
-    settings = current_app.extensions["samverka"].settings
-    from datetime import timedelta
-
-    return sessions.Timeouts(idle=timedelta(minutes=settings.session_idle_minutes),
-                             absolute=timedelta(hours=settings.session_absolute_hours))
+from core.web.urls import safe_next
 
 
 def sign_in(user: User, *, method: str, next_url: str | None = None) -> Response:

@@ -17,6 +17,7 @@ from core.pagination import paginate, requested_page
 from core.people import services
 from core.people.models import Consent, ConsentGiver
 from core.people.schemas import ConsentInSchema, PersonInSchema
+from core.web.forms import form_page
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
 
@@ -117,23 +118,16 @@ def detail(person_id: int):
 @requires("core.people.write")
 def add_consent(person_id: int):
     person = _person_or_404(person_id)
-    typed = request.form.to_dict()
-    raw = {k: v for k, v in typed.items() if k != "csrf_token" and v.strip()}
-    try:
-        data = ConsentInSchema().load(raw)
-        services.add_consent(db.session, person, **data)
-    except ValidationError as exc:
-        errors = exc.normalized_messages()
-    except services.PersonError as exc:
-        db.session.rollback()
-        errors = exc.errors
-    else:
-        db.session.commit()
-        flash(_("Consent recorded."), "success")
-        return redirect(url_for("people.detail", person_id=person.id))
-    shown = services.shown(person, see_protected=has_permission("core.people.protected"))
-    return render_template("people/detail.html", person=person, shown=shown, givers=list(ConsentGiver),
-                           errors=errors, typed=typed, today=date.today()), 422
+
+    def render(typed, errors):
+        shown = services.shown(person, see_protected=has_permission("core.people.protected"))
+        return render_template("people/detail.html", person=person, shown=shown, givers=list(ConsentGiver),
+                               errors=errors, typed=typed, today=date.today())
+
+    return form_page(
+        render, lambda data: services.add_consent(db.session, person, **data), schema=ConsentInSchema(),
+        read=lambda form: {k: v for k, v in form.items() if k != "csrf_token" and v.strip()},
+        flash_message=_("Consent recorded."), done=url_for("people.detail", person_id=person_id))
 
 
 @bp.post("/<int:person_id>/consents/<int:consent_id>/withdraw")

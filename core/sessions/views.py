@@ -12,8 +12,9 @@ from core.db import db
 from core.errors import get_or_404
 from core.pagination import paginate, requested_page
 from core.sessions import services
-from core.sessions.models import AttendanceStatus, CalendarFeed
+from core.sessions.models import CalendarFeed
 from core.validation import clean_fields
+from core.web.forms import form_page, read_attendance
 from core.web.i18n import programmes
 from core.web.urls import external_url, public_host
 
@@ -28,40 +29,36 @@ def index():
     return render_template("sessions/index.html", page=page, titles=titles)
 
 
+def _detail(scheduled, typed: dict, errors: dict):
+    title = services.titles(g.hooks, db.session, [scheduled], str(get_locale()))[scheduled.id]
+    return render_template("sessions/detail.html", scheduled=scheduled, title=title, typed=typed,
+                           statuses=services.statuses_open(scheduled), started=services.has_started(scheduled),
+                           errors=errors)
+
+
+def _record(scheduled, data: dict | None):
+    """Record what was chosen (None clears a status); nothing when nothing was chosen."""
+    if data is None:
+        return None
+    statuses = {entry["person_id"]: entry["status"] for entry in data["attendance"]}
+    return services.record_attendance(db.session, scheduled, statuses)
+
+
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @requires("core.sessions.read")
 def detail(session_id: int):
     scheduled = services.session_or_404(db.session, session_id)
-    errors: dict = {}
-    typed = {row.person_id: row.status.value if row.status else "" for row in scheduled.attendance}
-    if request.method == "POST":
-        if "core.sessions.write" not in g.permissions:
-            abort(403)
-        statuses = {}
-        for row in scheduled.attendance:
-            value = request.form.get(f"status-{row.person_id}", "")
-            typed[row.person_id] = value
-            if value and value not in AttendanceStatus._value2member_map_:
-                errors[row.person_id] = _("Choose one of the options.")
-            statuses[row.person_id] = value or None
-        if not errors and not any(statuses.values()):
-            flash(_("Nothing was chosen, so nothing was saved."), "info")
-            return redirect(url_for("sessions.detail", session_id=session_id))
-        if not errors:
-            try:
-                services.record_attendance(db.session, scheduled, statuses)
-            except services.SessionError as exc:
-                db.session.rollback()
-                errors["_all"] = " ".join(exc.errors.get("attendance", []))
-                scheduled = services.get_session(db.session, session_id)
-            else:
-                db.session.commit()
-                flash(_("Attendance saved."), "success")
-                return redirect(url_for("sessions.detail", session_id=session_id))
-    title = services.titles(g.hooks, db.session, [scheduled], str(get_locale()))[scheduled.id]
-    return render_template("sessions/detail.html", scheduled=scheduled, title=title, typed=typed,
-                           statuses=services.statuses_open(scheduled), started=services.has_started(scheduled),
-                           errors=errors), 422 if errors else 200
+    if request.method == "POST" and "core.sessions.write" not in g.permissions:
+        abort(403)
+    typed = {str(row.person_id): request.form.get(f"status-{row.person_id}", "") if request.method == "POST"
+             else (row.status.value if row.status else "") for row in scheduled.attendance}
+    return form_page(
+        lambda _typed, errors: _detail(services.session_or_404(db.session, session_id), typed, errors),
+        lambda data: _record(scheduled, data), read=lambda form: read_attendance(scheduled, form),
+        renamed={"attendance": "_all"},
+        flash_message=lambda rows: (_("Nothing was chosen, so nothing was saved."), "info") if rows is None
+        else _("Attendance saved."),
+        done=url_for("sessions.detail", session_id=session_id))
 
 
 @bp.route("/admin/calendar-feeds", methods=["GET", "POST"])

@@ -75,7 +75,7 @@ def _handle_conflict(exc: Conflict):
     db.session.rollback()
     if not wants_json():
         return _error_page(409)
-    return problem(409, "Conflict", str(exc) or None)
+    return problem(409, "Conflict", exc.detail or str(exc) or None)
 
 
 def _handle_not_found(exc: NotFound):

@@ -28,3 +28,13 @@ def external_url(endpoint: str, **values) -> str:
 def public_host() -> str:
     """The base URL's host name: where identifiers meant to be global (iCalendar UIDs) point."""
     return urlsplit(_base_url()).hostname or "localhost"
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from typing import Iterable, TypeVar
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.routing import BuildError
 from sqlalchemy import select, text
 
-from core.auth.guard import current_user
+from core.auth.guard import current_user, has_permission
 from core.auth.models import RoleGrant
-from core.auth.permissions import authenticated, public
+from core.auth.permissions import PUBLIC, authenticated, declared_permission, public
 from core.db import db
 from core.tenants.models import Tenant
+from core.web.urls import safe_next
 
 bp = Blueprint("web", __name__)
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
+T = TypeVar("T")
 
 
 @bp.get("/")
@@ -104,3 +97,20 @@ def navigation() -> list:
     permissions = g.get("permissions", frozenset())
     items = [i for group in hooks.samverka_navigation(tenant=tenant) for i in group]
     return sorted((i for i in items if i.permission in permissions), key=lambda i: (i.order, i.label))
+
+
+def permitted_links(links: Iterable[tuple[str, T]]) -> list[tuple[str, T]]:
+    """``(url, text)`` for each ``(endpoint, text)`` of ``links`` this user may open here: the
+    page exists, the user holds the permission it declares (or it is public), and its address
+    needs nothing beyond what the request has (the tenant)."""
+    shown = []
+    for endpoint, text in links:
+        view = current_app.view_functions.get(endpoint)
+        permission = declared_permission(view, "GET") if view is not None else None
+        if permission is None or (permission != PUBLIC and not has_permission(permission)):
+            continue
+        try:
+            shown.append((url_for(endpoint), text))
+        except BuildError:  # a page that needs more than the tenant in its address
+            continue
+    return shown

@@ -128,10 +128,6 @@ def list_clients() -> Select:
             .order_by(ApiClient.revoked_at.is_not(None), ApiClient.name, ApiClient.id))
 
 
-def get_client(session: Session, client_pk: int) -> ApiClient | None:
-    return session.scalar(select(ApiClient).where(ApiClient.id == client_pk))
-
-
 def find_live_client(session: Session, client_id: str) -> ApiClient | None:
     """The unrevoked client with this public id in the current tenant, for the token endpoint."""
     if not isinstance(client_id, str) or not CLIENT_ID_PATTERN.match(client_id):

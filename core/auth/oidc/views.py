@@ -19,7 +19,7 @@ from core.db import db, tenant_scope
 from core.tenants.models import Tenant
 from core.web.ratelimit import limited
 from core.web.urls import external_url
-from core.web.views import safe_next
+from core.web.urls import safe_next
 
 bp = Blueprint("oidc", __name__)
 

@@ -67,12 +67,6 @@ def _detail(application, person=None) -> dict:
     return data
 
 
-def _conflict(application_id: int, exc: Exception):
-    """409 for an application that changed meanwhile; 404 when it is gone altogether."""
-    db.session.rollback()
-    services.application_or_404(db.session, application_id)
-    raise exc
-
 
 @api.route("/applications")
 class VipApplications(MethodView):
@@ -135,10 +129,7 @@ class VipApplicationWithdrawal(MethodView):
     def post(self, data, application_id):
         """Withdraw the application (the applicant took it back); open offers are withdrawn."""
         application = services.application_or_404(db.session, application_id)
-        try:
-            services.withdraw(db.session, application, data["reason"])
-        except services.ApplicationConflict as exc:
-            _conflict(application_id, exc)
+        services.withdraw(db.session, application, data["reason"])
         body = _detail(application)
         db.session.commit()
         return body
@@ -177,10 +168,7 @@ class VipApplicationMerge(MethodView):
         person = people.get_person(db.session, data["person_id"])
         if person is None:
             abort_invalid({"person_id": ["No such person in this organisation."]})
-        try:
-            services.merge(db.session, application, person, hooks=g.hooks)
-        except services.ApplicationConflict as exc:
-            _conflict(application_id, exc)
+        services.merge(db.session, application, person, hooks=g.hooks)
         db.session.flush()
         # Read before the commit: an erasure waiting for the person may remove it right after.
         body = _detail(services.get_application(db.session, application.id))

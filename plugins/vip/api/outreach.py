@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import abort
-from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
 from core.auth.permissions import requires
@@ -67,11 +63,7 @@ class OutreachList(MethodView):
     def post(self, data):
         """Record outreach for one person, registered or new (matched by national ID or name
         and birth date before anyone is created)."""
-        try:
-            done = services.record(db.session, _vault(), data, country=g.tenant.country)
-        except IntegrityError:
-            db.session.rollback()
-            abort(409, message="the same person was recorded at the same moment; try again")
+        done = services.record(db.session, _vault(), data, country=g.tenant.country)
         db.session.commit()
         return done.outreach, 201 if done.created else 200
 
@@ -108,17 +100,7 @@ class OutreachImport(MethodView):
         else:
             abort_invalid({"rows": [{"row": 0, "column": None,
                                      "message": "Send the file as text/csv or as multipart/form-data."}]})
-        try:
-            text = services.decode(raw)
-        except services.ImportFileError as exc:
-            abort_invalid({"rows": [{"row": 0, "column": None, "message": str(exc)}]})
-        try:
-            report = services.import_csv(db.session, _vault(), text, country=g.tenant.country)
-        except IntegrityError:
-            db.session.rollback()
-            abort(409, message="the same records were changed at the same moment; nothing was imported")
-        if not report.ok:
-            abort_invalid({"rows": [asdict(error) for error in report.errors]})
+        report = services.import_file(db.session, _vault(), raw, country=g.tenant.country)
         db.session.commit()
         counts = {key: getattr(report, key) for key in ("rows", "created", "updated", "unchanged", "people_created")}
         return counts, 201 if report.created or report.people_created else 200

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
-from sqlalchemy.exc import IntegrityError
 
 from core.auth.permissions import requires
 from core.db import db
@@ -25,18 +23,9 @@ from plugins.vip.schemas import (
 )
 from plugins.vip.services import training as services
 
-NOT_HERE = "this organisation does not run VIP leader courses"
-
-
-
-
-def _training_tenant() -> None:
-    if not services.runs_courses(db.session):
-        abort(404, message=NOT_HERE)
-
 
 def _course_or_404(course_id: int):
-    _training_tenant()
+    services.require_courses(db.session)
     return services.course_or_404(db.session, course_id)
 
 
@@ -47,7 +36,7 @@ class LeaderCourses(MethodView):
     @api.response(200, CoursePage)
     def get(self, page, per_page):
         """The leader courses, latest first (only where the tenant trains leaders; else 404)."""
-        _training_tenant()
+        services.require_courses(db.session)
         return paginate(db.session, services.courses(), page, per_page)
 
     @requires("vip.training")
@@ -56,7 +45,7 @@ class LeaderCourses(MethodView):
     @api.response(201, LeaderCourseDetailSchema)
     def post(self, data):
         """Add a leader course."""
-        _training_tenant()
+        services.require_courses(db.session)
         course = services.create_course(db.session, data)
         db.session.commit()
         return services.get_course(db.session, course.id)
@@ -91,12 +80,8 @@ class LeaderCourseTrainees(MethodView):
     def post(self, data, course_id):
         """Put a trainee, from any municipality, on the course."""
         course = _course_or_404(course_id)
-        try:
-            trainee = services.add_trainee(db.session, course, data)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            abort(409, message="someone with this email is already on the course")
+        trainee = services.add_trainee(db.session, course, data)
+        db.session.commit()
         return trainee
 
 
@@ -109,13 +94,8 @@ class TraineeCompletion(MethodView):
         """Record the day the trainee completed the course, which enters them in the national
         register of trained leaders; null takes the completion (and the entry) back."""
         course = _course_or_404(course_id)
-        trainee = services.get_trainee(db.session, course, trainee_id)
-        if trainee is None:
-            abort(404, message="no such trainee on this course")
-        if data["completed_on"] is None:
-            services.undo_completion(db.session, trainee)
-        else:
-            services.complete(db.session, trainee, data["completed_on"])
+        trainee = services.trainee_or_404(db.session, course, trainee_id)
+        services.set_completion(db.session, trainee, data["completed_on"])
         db.session.commit()
         return trainee
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.permissions import requires
 from core.db import db, utcnow
-from core.errors import get_or_404
-from core.pagination import Page, PageArgsSchema, paginate
+from core.errors import get_or_404, get_or_invalid
+from core.pagination import PageArgsSchema, paginate
 from core.web.errors import abort_invalid
 from core.web.idempotency import idempotent
 from core.web.openapi import conflict_response
 from plugins.vip.api import api
-from plugins.vip.models import Application, Group, Offer, OfferStatus, WaitlistMove
+from plugins.vip.models import Application, Group, Offer, OfferStatus
 from plugins.vip.schemas import (
     MovePage,
     VipAnswerInSchema,
@@ -41,19 +40,13 @@ def _audience_or_404(audience: str) -> str:
     return audience
 
 
-def _application(application_id: int, *, field: str = "application_id") -> Application:
-    application = db.session.scalar(select(Application).where(Application.id == application_id)
-                                    .options(selectinload(Application.person)))
-    if application is None:
-        abort_invalid({field: ["No such application in this tenant."]})
-    return application
+def _application(application_id: int) -> Application:
+    return get_or_invalid(db.session, Application, application_id, selectinload(Application.person),
+                          field="application_id", message="No such application in this tenant.")
 
 
-def _group(group_id: int, *, field: str = "group_id") -> Group:
-    group = db.session.scalar(select(Group).where(Group.id == group_id))
-    if group is None:
-        abort_invalid({field: ["No such group in this tenant."]})
-    return group
+def _group(group_id: int) -> Group:
+    return get_or_invalid(db.session, Group, group_id, field="group_id", message="No such group in this tenant.")
 
 
 @api.route("/waitlists/<audience>")
@@ -66,9 +59,8 @@ class Waitlist(MethodView):
         audience = _audience_or_404(audience)
         stmt = waitlist.waitlist(audience).options(selectinload(Application.person), selectinload(Application.offers).selectinload(Offer.group))
         result = paginate(db.session, stmt, page, per_page)
-        first = (result.number - 1) * result.per_page + 1
         result.items = [{
-            "position": first + n, "application_id": a.id, "person_id": a.person_id, "name": a.person.display_name,
+            "position": result.first + n, "application_id": a.id, "person_id": a.person_id, "name": a.person.display_name,
             "taken_before": a.taken_before, "applied_at": a.applied_at, "status": a.status.value,
             "open_offer": next((o for o in a.offers if o.status == OfferStatus.open), None),
         } for n, a in enumerate(result.items)]
@@ -83,14 +75,7 @@ class WaitlistMoves(MethodView):
     def get(self, audience, page, per_page):
         """The manual moves of an audience's waitlist, newest first, with their reasons."""
         audience = _audience_or_404(audience)
-        of_audience = WaitlistMove.application_id.in_(select(Application.id).where(Application.audience == audience))
-        # Counted here rather than by core's paginate(): its count wraps the statement in a
-        # subquery, which the tenancy guard refuses once a second tenant table is in it.
-        total = db.session.scalar(select(func.count(WaitlistMove.id)).where(of_audience)) or 0
-        items = db.session.scalars(select(WaitlistMove).where(of_audience)
-                                   .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)).all()
-        return Page(items=list(items), number=page, per_page=per_page, total=total)
+        return paginate(db.session, waitlist.moves(audience), page, per_page)
 
     @requires("vip.applications")
     @idempotent
@@ -164,10 +149,6 @@ class GroupParticipants(MethodView):
         """Give an applicant from the waitlist a place in the group directly (staff decide)."""
         group = get_or_404(db.session, Group, group_id)
         application = _application(data["application_id"])
-        try:
-            offers.place(db.session, application, group, now=utcnow(), by_user=g.get("user"))
-        except offers.GroupFull:
-            db.session.rollback()
-            abort(409, message="the group is full")  # the documented detail, not the page's wording
+        offers.place(db.session, application, group, now=utcnow(), by_user=g.get("user"))
         db.session.commit()
         return application

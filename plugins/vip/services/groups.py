@@ -15,7 +15,7 @@ from core.audit import services as audit
 from core.audit.services import Actor, acting_as, current_actor
 from core.auth.models import User
 from core.db import as_utc, utcnow
-from core.errors import Conflict, FieldError, get_or_404
+from core.errors import get_or_404
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.services import update_session
 from core.toolkit import staff_of_tenant
@@ -23,33 +23,14 @@ from core.validation import clean_into
 from plugins.vip.models import (
     Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting, Offer, OfferStatus,
 )
+from plugins.vip.services import meetings as meeting_services
+from plugins.vip.services.offers import OfferConflict, withdraw_offers
+from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError  # noqa: F401
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
 #: A keyword argument left out (as opposed to given as None).
 UNSET: Any = object()
-NAME_MAX = 120
-LOCATION_MAX = 300
-
-
-class GroupError(FieldError):
-    """Group or meeting data that cannot be saved; ``errors`` maps a field to its messages.
-
-    ``conflict`` is true when the input is well-formed but clashes with what exists (a
-    leader or room already booked, meetings already generated): raised as :class:`GroupConflict`.
-    """
-
-    def __init__(self, errors: dict[str, list[str]], *, conflict: bool = False) -> None:
-        super().__init__(errors)
-        self.args = (" ".join(m for messages in errors.values() for m in messages),)
-        self.conflict = conflict
-
-
-class GroupConflict(Conflict, GroupError):
-    """Well-formed input that clashes with what exists: a 409 (``conflict`` is true)."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        GroupError.__init__(self, errors, conflict=True)
 
 
 def list_groups(*, status: GroupStatus | None = None, audience: str | None = None) -> Select:
@@ -133,10 +114,6 @@ def participants(session: Session, group: Group) -> list[Application]:
         .options(selectinload(Application.person))
         .order_by(Person.last_name, Person.first_name, Application.id)
     ))
-
-
-def _names(users: Iterable[User]) -> str:
-    return ", ".join(u.name for u in users)
 
 
 def check_leaders(session: Session, leader_ids: Iterable[Any],
@@ -234,8 +211,6 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
     session leaders; neither may be booked elsewhere at those times (a 409 conflict). A
     rename retitles every meeting. A cancelled group cannot change. Audited.
     """
-    from plugins.vip.services import meetings as meeting_services
-
     now = as_utc(now or utcnow())
     if group.status == GroupStatus.cancelled:
         raise GroupConflict({"status": [_("The group is cancelled and cannot be changed.")]})
@@ -300,11 +275,6 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
     return group
 
 
-def change_leaders(session: Session, group: Group, leader_ids: Iterable[Any], *, now: datetime | None = None) -> Group:
-    """Give the group new leaders (same rules as forming it); its meetings not yet started follow."""
-    return update_group(session, group, leader_ids=list(leader_ids), now=now)
-
-
 def _cancellable(group: Group) -> bool:
     """False when the group is cancelled already; refuses a finished one."""
     if group.status == GroupStatus.finished:
@@ -318,8 +288,6 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     old place in line (the course they were promised is not held), and its meetings not yet
     started are cancelled in core. A finished group cannot be cancelled; cancelling twice
     changes nothing."""
-    from plugins.vip.services.offers import OfferConflict, withdraw_offers
-
     now = as_utc(now or utcnow())
     if not _cancellable(group):
         return group

@@ -31,7 +31,7 @@ from core.toolkit import current_zone, from_local, local
 from core.toolkit import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
-from plugins.vip.services.groups import LOCATION_MAX, GroupConflict, GroupError
+from plugins.vip.services.group_errors import LOCATION_MAX, GroupConflict, GroupError
 from plugins.vip.settings import DEFAULT_CURRICULUM, KEY, current_settings
 
 MAX_EVERY_DAYS = 28

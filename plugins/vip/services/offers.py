@@ -183,7 +183,7 @@ def place(session: Session, application: Application, group: Group, *, now: date
     if application.status not in IN_LINE:
         raise OfferConflict(_("The application is no longer on the waitlist."))
     if _occupied(session, group.id, excluding_application=application.id) >= group.capacity:
-        raise GroupFull(_("The group is full."))
+        raise GroupFull(_("The group is full."), detail="the group is full")
 
     if current is not None:
         current = lock_offer(session, Offer, current.id)

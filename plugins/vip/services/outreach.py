@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session, contains_eager
 
 from core import csvfile
 from core.audit import services as audit
-from core.errors import FieldError, NotFound
-from core.pagination import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Page
+from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
+from core.pagination import DEFAULT_PER_PAGE, Page, paginate
 from core.people import services as people
 from core.people.models import Person
 from core.people.national_id import NationalIdError, parse
@@ -71,6 +71,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 class OutreachError(FieldError):
     """Invalid outreach data; ``errors`` maps field name to messages, as the API returns them."""
+
+
+class OutreachConflict(Conflict, OutreachError):
+    """Someone recorded the same person, or changed the same records, at the same moment (a 409)."""
+
+    def __init__(self, message: str, field: str = "_schema") -> None:
+        OutreachError.__init__(self, {field: [message]})
+        self.args = (message,)
 
 
 @dataclass(frozen=True)
@@ -112,18 +120,8 @@ def search(status: str | None = None, query: str | None = None):
 
 def page(session: Session, status: str | None = None, query: str | None = None, number: int = 1,
          per_page: int = DEFAULT_PER_PAGE, *, args: dict[str, Any] | None = None) -> Page:
-    """One page of :func:`search` as core's ``Page`` (two queries: the count and the rows).
-
-    The count selects ``count(Outreach.id)`` with the same joins and filters instead of
-    wrapping the statement in a subquery (as core's ``paginate`` does): the person filters
-    stay tied to their mapped class, which core's tenancy guard wants to see.
-    """
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    number = max(1, min(number, MAX_PAGE))
-    stmt = search(status, query)
-    total = session.scalar(stmt.with_only_columns(func.count(Outreach.id)).order_by(None)) or 0
-    items = list(session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, number=number, per_page=per_page, total=total, args=args or {})
+    """One page of :func:`search` (two queries: the count and the rows)."""
+    return paginate(session, search(status, query), number, per_page, **(args or {}))
 
 
 def get(session: Session, outreach_id: int) -> Outreach | None:
@@ -331,17 +329,19 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
         raise OutreachError(errors)
     values.update(informed_on=informed, offered_on=offered)
     person_created = person is None
-    if person is None:
-        try:
-            person = people.create_person(session, vault, _person_data(data, parsed), country=country)
-        except people.PersonError as exc:
-            raise OutreachError(exc.errors) from None
-    created = existing is None
-    outreach = existing or Outreach(person_id=person.id)
-    if created:
-        session.add(outreach)
-    changed = _apply(outreach, values)
-    session.flush()
+    with conflict_on_integrity_error(_("Someone recorded this person at the same moment. Try again."),
+                                     OutreachConflict):
+        if person is None:
+            try:
+                person = people.create_person(session, vault, _person_data(data, parsed), country=country)
+            except people.PersonError as exc:
+                raise OutreachError(exc.errors) from None
+        created = existing is None
+        outreach = existing or Outreach(person_id=person.id)
+        if created:
+            session.add(outreach)
+        changed = _apply(outreach, values)
+        session.flush()
     outreach.person = person
     audit.record(session, "vip.outreach.create" if created else "vip.outreach.update", object_type="vip_outreach",
                  object_id=outreach.id, detail={"fields": sorted(changed), "person_created": person_created})
@@ -401,8 +401,21 @@ class ImportReport:
         return not self.errors
 
 
-class ImportFileError(ValueError):
-    """The upload cannot be read as a text file at all (too large, not UTF-8)."""
+class ImportFileError(FieldError):
+    """The upload cannot be read as a text file at all (too large, not UTF-8): the file as a
+    whole (row 0) in ``rows``, as every problem of an import, and under ``file``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"rows": [{"row": 0, "column": None, "message": message}], "file": [message]})
+        self.args = (message,)
+
+
+class ImportRefused(FieldError):
+    """The file has problems and nothing was imported: every problem in ``rows`` (a 422)."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__({"rows": [asdict(error) for error in report.errors]})
+        self.report = report
 
 
 def decode(data: bytes) -> str:
@@ -651,6 +664,23 @@ def import_csv(session: Session, vault: Vault, text: str, *, country: str, today
     audit.record(session, "vip.outreach.import", object_type="vip_outreach",
                  detail={"rows": report.rows, "created": report.created, "updated": report.updated,
                          "unchanged": report.unchanged, "people_created": report.people_created})
+    return report
+
+
+def import_file(session: Session, vault: Vault, data: bytes, *, country: str, today: date | None = None) -> ImportReport:
+    """Import an uploaded CSV file (its bytes) as :func:`import_csv` does, all rows or none.
+
+    Raises :class:`ImportFileError` when the file cannot be read as text,
+    :class:`ImportRefused` with every problem when nothing was imported, and
+    :class:`OutreachConflict` when someone changed the same records at the same moment.
+    """
+    text = decode(data)
+    with conflict_on_integrity_error(_("Someone changed the same records at the same moment. "
+                                       "Nothing was imported. Try again."),
+                                     lambda message: OutreachConflict(message, "file")):
+        report = import_csv(session, vault, text, country=country, today=today)
+    if not report.ok:
+        raise ImportRefused(report)
     return report
 
 

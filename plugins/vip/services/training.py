@@ -29,7 +29,7 @@ from core import csvfile
 from core.audit import services as audit
 from core.auth.models import User
 from core.db import current_tenant_id
-from core.errors import FieldError, NotFound
+from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
 from core.toolkit import staff_roles
 from core.validation import clean_into
 from plugins.vip.models import LeaderCourse, Trainee
@@ -41,6 +41,14 @@ LIMITS = {"name": 200, "location": 300, "email": 254, "organisation": 200, "muni
 
 class TrainingError(FieldError):
     """Invalid training data; ``errors`` maps field name to messages, as the API returns them."""
+
+
+class TraineeConflict(Conflict, TrainingError):
+    """The same email was put on the course at the same moment (a 409, at ``email``)."""
+
+    def __init__(self, message: str) -> None:
+        TrainingError.__init__(self, {"email": [message]})
+        self.args = (message,)
 
 
 def runs_courses(session: Session) -> bool:
@@ -56,6 +64,13 @@ def courses():
     more for all trainees of a page)."""
     return (select(LeaderCourse).options(selectinload(LeaderCourse.trainees))
             .order_by(LeaderCourse.starts_on.desc(), LeaderCourse.id.desc()))
+
+
+def require_courses(session: Session) -> None:
+    """:class:`NotFound` where the current tenant does not train leaders: there its courses,
+    their pages and endpoints do not exist."""
+    if not runs_courses(session):
+        raise NotFound("this organisation does not run VIP leader courses")
 
 
 def get_course(session: Session, course_id: int) -> LeaderCourse | None:
@@ -163,7 +178,8 @@ def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) ->
     trainee = Trainee(course_id=course.id, name=data["name"], email=data["email"], organisation=data["organisation"],
                       municipality=data.get("municipality"))
     session.add(trainee)
-    session.flush()
+    with conflict_on_integrity_error(_("Someone with this email is already on the course."), TraineeConflict):
+        session.flush()
     audit.record(session, "vip.trainee.add", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": course.id})
     return trainee
@@ -171,6 +187,22 @@ def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) ->
 
 def get_trainee(session: Session, course: LeaderCourse, trainee_id: int) -> Trainee | None:
     return session.scalar(select(Trainee).where(Trainee.id == trainee_id, Trainee.course_id == course.id))
+
+
+def trainee_or_404(session: Session, course: LeaderCourse, trainee_id: int) -> Trainee:
+    """As :func:`get_trainee`, or :class:`NotFound`."""
+    trainee = get_trainee(session, course, trainee_id)
+    if trainee is None:
+        raise NotFound("no such trainee on this course")
+    return trainee
+
+
+def set_completion(session: Session, trainee: Trainee, completed_on: date | None) -> Trainee:
+    """Record the day ``trainee`` completed the course (:func:`complete`), or with None take the
+    completion back (:func:`undo_completion`)."""
+    if completed_on is None:
+        return undo_completion(session, trainee)
+    return complete(session, trainee, completed_on)
 
 
 def complete(session: Session, trainee: Trainee, completed_on: date, *, today: date | None = None) -> Trainee:

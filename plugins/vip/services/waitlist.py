@@ -39,6 +39,13 @@ def waitlist(audience: str) -> Select:
             .order_by(Application.queue_rank, Application.id))
 
 
+def moves(audience: str) -> Select:
+    """A SELECT of the manual moves of an audience's waitlist, newest first."""
+    return (select(WaitlistMove)
+            .where(WaitlistMove.application_id.in_(select(Application.id).where(Application.audience == audience)))
+            .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc()))
+
+
 def positions(session: Session, audience: str) -> dict[int, int]:
     """Application id -> position (1 is first in line) on the audience's waitlist (one query)."""
     ids = session.scalars(waitlist(audience).with_only_columns(Application.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.auth.guard import has_permission
@@ -11,13 +11,14 @@ from core.db import db
 from core.pagination import paginate, requested_page
 from core.people import services as people
 from core.people.models import ConsentGiver
+from core.toolkit import Conflict, FieldError, form_page
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
-from plugins.vip.schemas import VipStaffApplicationInSchema, load_form
+from plugins.vip.schemas import VipMergeSchema, VipStaffApplicationInSchema, VipWithdrawalSchema, load_form
 from plugins.vip.services import applications as services
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp, posted_id
-from plugins.vip.views.public import field_anchors, typed_answers
+from plugins.vip.views.public import field_anchors
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
 
@@ -57,7 +58,7 @@ def applications():
                            statuses=list(ApplicationStatus), channels=list(Channel))
 
 
-def _detail(application, *, errors=None, typed=None, status=200):
+def _detail(application, *, errors=None, typed=None):
     """The application page; the read of the applicant's record is audited."""
     person = people.open_person(db.session, application.person_id)
     if person is None:
@@ -71,7 +72,7 @@ def _detail(application, *, errors=None, typed=None, status=200):
         duplicates=duplicates, has_consent=consent, errors=errors or {}, typed=typed or {},
         reasons=services.WITHDRAWAL_REASONS, closed_labels=services.CLOSED_REASONS, reason_labels=services.REASON_LABELS,
         audience_labels=AUDIENCE_LABELS, language_names=LANGUAGE_NAMES,
-        withdrawable=application.status in services.WITHDRAWABLE), status
+        withdrawable=application.status in services.WITHDRAWABLE)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -80,63 +81,77 @@ def application(application_id: int):
     return _detail(services.application_or_404(db.session, application_id))
 
 
+def _merge_input(form) -> dict:
+    """The merge form (the person chosen, and the box ticked beside them) as the API's merge input."""
+    person_id = posted_id(form.get("person_id"))
+    if person_id is None:
+        raise FieldError({"person_id": [_("Choose the person to merge into.")]})
+    if form.get("confirm") != "yes":
+        raise FieldError({f"confirm-{person_id}": [_("Tick the box to confirm that this is the same person.")]})
+    return {"person_id": person_id}
+
+
+def _merge(application, data: dict):
+    person = people.get_person(db.session, data["person_id"])
+    if person is None:
+        raise FieldError({"person_id": [_("Choose the person to merge into.")]})
+    services.merge(db.session, application, person, hooks=g.hooks)
+    return person
+
+
 @bp.post("/applications/<int:application_id>/merge")
 @requires("vip.applications")
 def merge_application(application_id: int):
     """Staff decided the applicant is someone already registered: move the application there."""
     application = services.application_or_404(db.session, application_id)
-    typed = typed_answers(request.form)
-    person_id = posted_id(typed.get("person_id"))
-    person = people.get_person(db.session, person_id) if person_id else None
-    errors = {}
-    if person is None:
-        errors["person_id"] = [_("Choose the person to merge into.")]
-    elif typed.get("confirm") != "yes":
-        errors[f"confirm-{person.id}"] = [_("Tick the box to confirm that this is the same person.")]
-    if not errors:
-        try:
-            services.merge(db.session, application, person, hooks=g.hooks)
-        except services.ApplicationError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except services.ApplicationConflict as exc:
-            db.session.rollback()
-            return _detail(services.application_or_404(db.session, application_id), errors={"person_id": [str(exc)]}, typed=typed,
-                           status=409)
-        else:
-            db.session.commit()
-            flash(_("The application now belongs to %(name)s.", name=person.display_name), "success")
-            return redirect(url_for("vip.application", application_id=application.id))
-    return _detail(services.application_or_404(db.session, application_id), errors=errors, typed=typed, status=422)
+    return form_page(
+        lambda typed, errors: _detail(services.application_or_404(db.session, application_id), errors=errors,
+                                      typed=typed),
+        lambda data: _merge(application, data),
+        schema=VipMergeSchema(), read=_merge_input, conflict_field="person_id",
+        flash_message=lambda person: _("The application now belongs to %(name)s.", name=person.display_name),
+        done=url_for("vip.application", application_id=application_id))
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
 @requires("vip.applications")
 def withdraw_application(application_id: int):
     application = services.application_or_404(db.session, application_id)
-    typed = typed_answers(request.form)
-    try:
-        services.withdraw(db.session, application, typed.get("reason", ""))
-    except services.ApplicationError as exc:
-        db.session.rollback()
-        return _detail(services.application_or_404(db.session, application_id), errors=exc.errors, typed=typed, status=422)
-    except services.ApplicationConflict as exc:
-        db.session.rollback()
-        return _detail(services.application_or_404(db.session, application_id), errors={"reason": [str(exc)]}, typed=typed, status=409)
-    db.session.commit()
-    flash(_("The application is withdrawn."), "success")
-    return redirect(url_for("vip.application", application_id=application.id))
+    return form_page(
+        lambda typed, errors: _detail(services.application_or_404(db.session, application_id), errors=errors,
+                                      typed=typed),
+        lambda data: services.withdraw(db.session, application, data["reason"]),
+        schema=VipWithdrawalSchema(), read=lambda form: {"reason": form.get("reason", "")},
+        worded={"reason": _("Choose one of the reasons.")}, conflict_field="reason",
+        flash_message=_("The application is withdrawn."),
+        done=url_for("vip.application", application_id=application_id))
 
 
-def _new_form(settings, typed, errors, duplicates=(), status=200):
+class PossibleDuplicates(Conflict, FieldError):
+    """Registered people may be the applicant: staff choose before anything is saved (a 409
+    showing them, with no field in error)."""
+
+    def __init__(self) -> None:
+        FieldError.__init__(self, {"duplicate_choice": []})
+        self.args = ("possible duplicates",)
+
+
+def _new_form(settings, typed, errors):
+    """The paper application form; with an error on ``duplicate_choice``, the people the
+    applicant may be, to choose from."""
+    duplicates = ()
+    if "duplicate_choice" in errors:
+        data, _errors = load_form(VipStaffApplicationInSchema(audiences=settings["audiences"]),
+                                           typed)
+        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country) if data else ()
     return render_template(
-        "vip/applications_new.html", typed=typed, errors=errors, duplicates=duplicates,
-        audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS, language_names=LANGUAGE_NAMES,
-        reason_labels=services.REASON_LABELS, anchors=_staff_anchors(settings["audiences"]),
-        contact_vias=list(ContactVia),
+        "vip/applications_new.html", typed=typed, errors={k: v for k, v in errors.items() if v},
+        duplicates=duplicates, audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS,
+        language_names=LANGUAGE_NAMES, reason_labels=services.REASON_LABELS,
+        anchors=_staff_anchors(settings["audiences"]), contact_vias=list(ContactVia),
         # Who gave the consent, in the words of who is contacted: "The applicant", "A guardian" ...
         givers=[(giver.value, ContactVia(giver.value)) for giver in ConsentGiver],
-        national_id_typed=bool((typed.get("national_id") or "").strip())), status
+        national_id_typed=bool((typed.get("national_id") or "").strip()))
 
 
 def _staff_anchors(audiences) -> list[tuple[str, str]]:
@@ -147,39 +162,32 @@ def _staff_anchors(audiences) -> list[tuple[str, str]]:
             ("duplicate_choice", "duplicate_choice-new")]
 
 
+def _submit(data: dict, choice: str):
+    """Save the paper application: for a new person (``choice`` "new", or no possible duplicate),
+    or for the registered person chosen among the possible duplicates."""
+    person = None
+    if chosen := posted_id(choice):
+        person = people.get_person(db.session, chosen)
+        if person is None:
+            raise FieldError({"duplicate_choice": [_("Choose one of the people shown.")]})
+    elif choice != "new" and services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country):
+        raise PossibleDuplicates()
+    application = services.submit_application(db.session, _vault(), data, channel=Channel.paper,
+                                              country=g.tenant.country, person=person, person_field="duplicate_choice")
+    return application, person
+
+
 @bp.route("/applications/new", methods=["GET", "POST"])
 @requires("vip.applications")
 def new_application():
     """A paper application, through the same rules as the public form. Possible duplicates are
     shown before anything is saved: staff save it as a new person or attach it to one of them."""
     settings = current_settings(db.session)
-    if request.method == "GET":
-        return _new_form(settings, {"language": g.tenant.languages[0] if g.tenant.languages else ""}, {})
-    typed = typed_answers(request.form)
-    data, errors = load_form(VipStaffApplicationInSchema(audiences=settings["audiences"]), typed)
-    if data is None:
-        return _new_form(settings, typed, errors, status=422)
-    choice = typed.get("duplicate_choice", "")
-    person = None
-    if chosen := posted_id(choice):
-        person = people.get_person(db.session, chosen)
-        if person is None:
-            return _new_form(settings, typed, {"duplicate_choice": [_("Choose one of the people shown.")]},
-                             services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country), 422)
-    elif choice != "new":
-        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country)
-        if duplicates:
-            return _new_form(settings, typed, {}, duplicates, 409)
-    try:
-        application = services.submit_application(db.session, _vault(), data, channel=Channel.paper,
-                                                  country=g.tenant.country, person=person,
-                                                  person_field="duplicate_choice")
-    except services.ApplicationError as exc:
-        db.session.rollback()
-        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country) \
-            if "duplicate_choice" in exc.errors else ()
-        return _new_form(settings, typed, exc.errors, duplicates, status=422)
-    db.session.commit()
-    flash(_("The application is saved.") if person is None else
-          _("The application is saved for %(name)s.", name=person.display_name), "success")
-    return redirect(url_for("vip.application", application_id=application.id))
+    return form_page(
+        lambda typed, errors: _new_form(settings, typed, errors),
+        lambda data: _submit(data, request.form.get("duplicate_choice", "")),
+        schema=VipStaffApplicationInSchema(audiences=settings["audiences"]),
+        initial={"language": g.tenant.languages[0] if g.tenant.languages else ""},
+        flash_message=lambda saved: _("The application is saved.") if saved[1] is None else
+        _("The application is saved for %(name)s.", name=saved[1].display_name),
+        done=lambda saved: url_for("vip.application", application_id=saved[0].id))

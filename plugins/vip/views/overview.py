@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template, url_for
-from werkzeug.routing import BuildError
+from flask import g, render_template
 
-from core.auth.guard import has_permission
-from core.auth.permissions import declared_permission, requires
+from core.auth.permissions import requires
 from core.db import db
-from core.web.strings import N_
+from core.toolkit import N_, permitted_links
 from plugins.vip.services import metrics
 from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp
@@ -29,19 +27,8 @@ LINKS = (
 def links(trains_leaders: bool) -> list[tuple[str, str]]:
     """``(url, text)`` of each page in :data:`LINKS` this user may open here (the text in
     English: the template translates it)."""
-    shown = []
-    for endpoint, text in LINKS:
-        view = current_app.view_functions.get(endpoint)
-        if view is None or (endpoint == "vip.training" and not trains_leaders):
-            continue
-        permission = declared_permission(view, "GET")
-        if permission is None or (permission != "public" and not has_permission(permission)):
-            continue
-        try:
-            shown.append((url_for(endpoint), text))
-        except BuildError:  # a page that needs more than the tenant in its address
-            continue
-    return shown
+    return permitted_links((endpoint, text) for endpoint, text in LINKS
+                           if trains_leaders or endpoint != "vip.training")
 
 
 @bp.get("/")

@@ -118,11 +118,6 @@ def questions(audiences) -> list[Field | Group | Choice | Consent]:
     return [replace(q, options=options) if isinstance(q, Choice) and not q.options else q for q in QUESTIONS]
 
 
-def field_names(asked) -> list[str]:
-    """Every answer's name, in the order of the form."""
-    return [name for name, _anchor in field_anchors(asked)]
-
-
 def field_anchors(asked) -> list[tuple[str, str]]:
     """(field, id of the element to jump to) in the order of the form, for the error summary:
     a choice's first option, any other answer's own input."""

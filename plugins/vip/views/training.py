@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from core.auth.permissions import requires
 from core.db import db
 from core.pagination import paginate, requested_page
-from core.toolkit import staff_query
+from core.toolkit import FieldError, form_page, staff_query
+from plugins.vip.schemas import LeaderCourseInSchema, LeaderCoursePatchSchema, TraineeCompletionSchema, TraineeInSchema
 from plugins.vip.services import training as services
 from plugins.vip.views import bp
 
@@ -21,36 +21,34 @@ TRAINEE_FIELDS = ("name", "email", "organisation", "municipality")
 
 def _training_tenant() -> None:
     """Courses exist only where the tenant trains leaders; elsewhere the pages do not."""
-    if not services.runs_courses(db.session):
-        abort(404)
+    services.require_courses(db.session)
 
 
-def _date(raw: str | None) -> date | None:
-    raw = (raw or "").strip()
-    if len(raw) != 10:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+def _blank_is_none(form, keys) -> dict:
+    """The posted ``keys`` as the API's input: a blank answer is none."""
+    return {key: (form.get(key) or "").strip() or None for key in keys}
 
 
-def _course_input(form) -> tuple[dict, dict]:
-    data: dict = {}
-    errors: dict[str, list[str]] = {}
-    for key in COURSE_FIELDS:
-        raw = (form.get(key) or "").strip()
-        if key in ("starts_on", "ends_on"):
-            data[key] = _date(raw)
-            if raw and data[key] is None:
-                errors[key] = [_("Write the date as YYYY-MM-DD, for example 2025-03-15.")]
-        else:
-            data[key] = raw or None
-    return data, errors
+def _dates_worded() -> dict:
+    message = _("Write the date as YYYY-MM-DD, for example 2025-03-15.")
+    return {"starts_on": message, "ends_on": message, "completed_on": message}
 
 
-def _typed(form) -> dict:
-    return {k: v for k, v in form.items() if k != "csrf_token"}
+def _course_form(course_id: int | None, schema):
+    """The new or changed course: the page of the API's course input."""
+    course = services.course_or_404(db.session, course_id) if course_id is not None else None
+    return form_page(
+        lambda typed, errors: render_template(
+            "vip/training_course_form.html", errors=errors, typed=typed,
+            course=services.course_or_404(db.session, course_id) if course_id is not None else None),
+        lambda data: services.update_course(db.session, course, data) if course is not None
+        else services.create_course(db.session, data),
+        schema=schema, read=lambda form: _blank_is_none(form, COURSE_FIELDS),
+        initial=lambda: {key: "" if getattr(course, key) is None else str(getattr(course, key))
+                         for key in COURSE_FIELDS} if course is not None else {},
+        blank=("name", "starts_on", "ends_on"),
+        worded=_dates_worded(), flash_message=_("The course is saved."),
+        done=lambda saved: url_for("vip.training_course", course_id=saved.id))
 
 
 @bp.get("/training/")
@@ -65,44 +63,14 @@ def training():
 @requires("vip.training")
 def training_course_new():
     _training_tenant()
-    if request.method == "GET":
-        return render_template("vip/training_course_form.html", course=None, typed={}, errors={})
-    data, errors = _course_input(request.form)
-    if not errors:
-        try:
-            course = services.create_course(db.session, data)
-        except services.TrainingError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("The course is saved."), "success")
-            return redirect(url_for("vip.training_course", course_id=course.id))
-    db.session.rollback()
-    return render_template("vip/training_course_form.html", course=None, typed=_typed(request.form),
-                           errors=errors), 422
+    return _course_form(None, LeaderCourseInSchema())
 
 
 @bp.route("/training/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @requires("vip.training")
 def training_course_edit(course_id: int):
     _training_tenant()
-    course = services.course_or_404(db.session, course_id)
-    if request.method == "GET":
-        typed = {key: "" if getattr(course, key) is None else str(getattr(course, key)) for key in COURSE_FIELDS}
-        return render_template("vip/training_course_form.html", course=course, typed=typed, errors={})
-    data, errors = _course_input(request.form)
-    if not errors:
-        try:
-            services.update_course(db.session, course, data)
-        except services.TrainingError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("The course is saved."), "success")
-            return redirect(url_for("vip.training_course", course_id=course.id))
-    db.session.rollback()
-    return render_template("vip/training_course_form.html", course=services.course_or_404(db.session, course_id),
-                           typed=_typed(request.form), errors=errors), 422
+    return _course_form(course_id, LeaderCoursePatchSchema())
 
 
 def _course_page(course, *, trainee_typed=None, trainee_errors=None, completion=None, status=200):
@@ -125,52 +93,42 @@ def training_course(course_id: int):
 def training_trainee_add(course_id: int):
     _training_tenant()
     course = services.course_or_404(db.session, course_id)
-    data = {key: request.form.get(key) for key in TRAINEE_FIELDS}
-    try:
-        trainee = services.add_trainee(db.session, course, data)
-    except services.TrainingError as exc:
-        errors = exc.errors
-    except IntegrityError:  # the same email added at the same moment
-        errors = {"email": [_("Someone with this email is already on the course.")]}
-    else:
-        db.session.commit()
-        flash(_("%(name)s is on the course.", name=trainee.name), "success")
-        return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
-    db.session.rollback()
-    return _course_page(services.course_or_404(db.session, course_id), trainee_typed=_typed(request.form), trainee_errors=errors,
-                        status=422)
+    return form_page(
+        lambda typed, errors: _course_page(services.course_or_404(db.session, course_id), trainee_typed=typed,
+                                           trainee_errors=errors)[0],
+        lambda data: services.add_trainee(db.session, course, data),
+        schema=TraineeInSchema(), read=lambda form: _blank_is_none(form, TRAINEE_FIELDS),
+        blank=("name", "organisation", "email"),
+        flash_message=lambda trainee: _("%(name)s is on the course.", name=trainee.name),
+        done=url_for("vip.training_course", course_id=course_id) + "#trainees")
+
+
+def _completion_input(form) -> dict:
+    """The completion form as the API's input; a blank day here is not "take it back"."""
+    completed_on = (form.get("completed_on") or "").strip()
+    if not completed_on:
+        raise FieldError({"completed_on": [_("Give the day the course was completed, as YYYY-MM-DD.")]})
+    return {"completed_on": completed_on}
 
 
 @bp.post("/training/courses/<int:course_id>/trainees/<int:trainee_id>/completion")
 @requires("vip.training")
 def training_completion(course_id: int, trainee_id: int):
+    """The day a trainee completed the course, or (``action=undo``) its taking back."""
     _training_tenant()
     course = services.course_or_404(db.session, course_id)
-    trainee = services.get_trainee(db.session, course, trainee_id)
-    if trainee is None:
-        abort(404)
-    if request.form.get("action") == "undo":
-        services.undo_completion(db.session, trainee)
-        db.session.commit()
-        flash(_("The completion of %(name)s is taken back.", name=trainee.name), "success")
-        return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
-    raw = (request.form.get("completed_on") or "").strip()
-    completed_on = _date(raw)
-    if completed_on is None:
-        errors = {"completed_on": [_("Give the day the course was completed, as YYYY-MM-DD.") if not raw else
-                                   _("Write the date as YYYY-MM-DD, for example 2025-03-15.")]}
-    else:
-        try:
-            services.complete(db.session, trainee, completed_on)
-        except services.TrainingError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("%(name)s completed the course and is in the register of trained leaders.", name=trainee.name),
-                  "success")
-            return redirect(url_for("vip.training_course", course_id=course.id) + "#trainees")
-    db.session.rollback()
-    return _course_page(services.course_or_404(db.session, course_id), completion=(trainee_id, raw, errors), status=422)
+    trainee = services.trainee_or_404(db.session, course, trainee_id)
+    undo = request.form.get("action") == "undo"
+    return form_page(
+        lambda typed, errors: _course_page(services.course_or_404(db.session, course_id),
+                                           completion=(trainee_id, typed.get("completed_on", ""), errors))[0],
+        lambda data: services.set_completion(db.session, trainee, data["completed_on"]),
+        schema=TraineeCompletionSchema(),
+        read=lambda form: {"completed_on": None} if undo else _completion_input(form),
+        worded=_dates_worded(),
+        flash_message=lambda done: _("The completion of %(name)s is taken back.", name=done.name) if undo else
+        _("%(name)s completed the course and is in the register of trained leaders.", name=done.name),
+        done=url_for("vip.training_course", course_id=course_id) + "#trainees")
 
 
 @bp.get("/training/register")

@@ -10,13 +10,15 @@ from sqlalchemy.orm import selectinload
 from core.auth.models import User
 from core.auth.permissions import requires
 from core.db import db, utcnow
-from core.errors import Conflict, get_or_404
+from core.errors import get_or_404
 from core.pagination import paginate, requested_page
+from core.toolkit import form_page, get_or_invalid
+from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist
 from plugins.vip.settings import current_settings
 from plugins.vip.strings import AUDIENCE_LABELS
-from plugins.vip.views import bp, posted_id
+from plugins.vip.views import bp
 
 #: Rows on one page of a waitlist.
 PER_PAGE = 100
@@ -38,10 +40,6 @@ def _open_groups(audience: str) -> list[Group]:
                                    .order_by(Group.created_at, Group.id)))
 
 
-def _group(group_id: int) -> Group | None:
-    return db.session.scalar(select(Group).where(Group.id == group_id))
-
-
 def _users(ids) -> dict[int, str]:
     """User id -> name (one query, also for none: the page's query count never depends on it)."""
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(sorted(set(ids))))).all())
@@ -58,15 +56,12 @@ def waitlist_page(audience: str | None = None):
     stmt = waitlist.waitlist(audience).options(
         selectinload(Application.person), selectinload(Application.offers).selectinload(Offer.group))
     page = paginate(db.session, stmt, requested_page(), PER_PAGE)
-    first = (page.number - 1) * page.per_page + 1
-    rows = [(first + n, application, next((o for o in application.offers if o.status == OfferStatus.open), None))
+    rows = [(page.first + n, application, next((o for o in application.offers if o.status == OfferStatus.open), None))
             for n, application in enumerate(page.items)]
     groups = _open_groups(audience)
     places = offers.places_of(db.session, groups)
     moves = list(db.session.scalars(
-        select(WaitlistMove)
-        .where(WaitlistMove.application_id.in_(select(Application.id).where(Application.audience == audience)))
-        .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc()).limit(RECENT_MOVES)
+        waitlist.moves(audience).limit(RECENT_MOVES)
         .options(selectinload(WaitlistMove.application).selectinload(Application.person))))
     return render_template("vip/waitlist.html", audience=audience, audiences=audiences, labels=AUDIENCE_LABELS,
                            page=page, rows=rows, groups=groups, places=places, moves=moves,
@@ -74,48 +69,41 @@ def waitlist_page(audience: str | None = None):
                            expired_reason=offers.EXPIRED_REASON, can_act="vip.applications" in g.permissions)
 
 
-def _move_page(application: Application, typed: dict, errors: dict, status: int = 200):
+def _move_page(application: Application, typed: dict, errors: dict):
     where = waitlist.positions(db.session, application.audience)
     history = list(db.session.scalars(select(WaitlistMove).where(WaitlistMove.application_id == application.id)
                                       .order_by(WaitlistMove.moved_at.desc(), WaitlistMove.id.desc())))
     return render_template("vip/waitlist_move.html", application=application, position=where.get(application.id),
                            length=len(where), typed=typed, errors=errors, history=history,
                            movers=_users(m.moved_by for m in history if m.moved_by),
-                           expired_reason=offers.EXPIRED_REASON, labels=AUDIENCE_LABELS), status
+                           expired_reason=offers.EXPIRED_REASON, labels=AUDIENCE_LABELS)
 
 
-def _whole_number(raw: str | None) -> int | None:
-    try:
-        return int((raw or "").strip())
-    except ValueError:
-        return None
+def _application_or_404(application_id: int) -> Application:
+    return get_or_404(db.session, Application, application_id, selectinload(Application.person))
 
 
 @bp.route("/waitlist/applications/<int:application_id>/move", methods=["GET", "POST"])
 @requires("vip.applications")
 def waitlist_move(application_id: int):
-    application = get_or_404(db.session, Application, application_id, selectinload(Application.person))
-    if request.method == "GET":
-        return _move_page(application, {}, {})
-    typed = {k: request.form.get(k, "") for k in ("to_position", "reason")}
-    to_position = _whole_number(typed["to_position"])
-    if to_position is None:
-        errors = {"to_position": [_("Write the new position as a whole number, such as 1.")]}
-        if not typed["reason"].strip():
-            errors["reason"] = [_("Give a reason. Every change to the order of the waitlist needs one.")]
-        return _move_page(application, typed, errors, 422)
-    try:
-        entry = waitlist.move(db.session, application, to_position, typed["reason"], _user())
-    except waitlist.WaitlistError as exc:
-        db.session.rollback()
-        return _move_page(application, typed, exc.errors, 422)
-    db.session.commit()
-    flash(_("%(name)s moved from position %(old)s to %(new)s.", name=application.person.display_name,
-            old=entry.from_position, new=entry.to_position), "success")
-    return redirect(url_for("vip.waitlist", audience=application.audience))
+    application = _application_or_404(application_id)
+    return form_page(
+        lambda typed, errors: _move_page(_application_or_404(application_id), typed, errors),
+        lambda data: waitlist.move(db.session, application, data["to_position"], data["reason"], _user()),
+        schema=VipMoveInSchema(), blank=("reason",),
+        read=lambda form: {"application_id": application_id, "to_position": form.get("to_position", "").strip(),
+                           "reason": form.get("reason", "")},
+        worded={"to_position": _("Write the new position as a whole number, such as 1.")},
+        flash_message=lambda entry: _("%(name)s moved from position %(old)s to %(new)s.",
+                                      name=application.person.display_name, old=entry.from_position,
+                                      new=entry.to_position),
+        done=url_for("vip.waitlist", audience=application.audience))
 
 
-def _offer_page(application: Application, typed: dict, errors: dict, problem: str | None = None, status: int = 200):
+def _offer_page(application: Application, typed: dict, errors: dict):
+    """The offer form; a conflict (the group filled up, say) is the page's ``problem``."""
+    errors = dict(errors)
+    problem = " ".join(errors.pop("problem", [])) or None
     groups = _open_groups(application.audience)
     places = offers.places_of(db.session, groups)
     groups = [group for group in groups if places[group.id]["free"] > 0]
@@ -123,54 +111,51 @@ def _offer_page(application: Application, typed: dict, errors: dict, problem: st
     return render_template("vip/waitlist_offer.html", application=application, position=where.get(application.id),
                            groups=groups, places=places, typed=typed, errors=errors, problem=problem,
                            open_offer=next((o for o in application.offers if o.status == OfferStatus.open), None),
-                           in_line=application.status in IN_LINE, labels=AUDIENCE_LABELS), status
+                           in_line=application.status in IN_LINE, labels=AUDIENCE_LABELS)
+
+
+def _offer_or_place(application: Application, data: dict, placing: bool) -> Group:
+    group = get_or_invalid(db.session, Group, data["group_id"], field="group_id", message=_("Choose a group."))
+    if placing:
+        offers.place(db.session, application, group, now=utcnow(), by_user=_user())
+    else:
+        offers.make_offer(db.session, application, group, now=utcnow(),
+                          out_of_turn_reason=data["out_of_turn_reason"], by_user=_user())
+    return group
+
+
+def _offered(application: Application, group: Group, placing: bool) -> str:
+    name = application.person.display_name
+    if placing:
+        return _("%(name)s has a place in %(group)s.", name=name, group=group.name)
+    if letters.recipient(application):
+        return _("%(name)s is offered a place in %(group)s. The offer was sent by email.", name=name, group=group.name)
+    return _("%(name)s is offered a place in %(group)s. There is no email address: tell them by phone or letter.",
+             name=name, group=group.name)
 
 
 @bp.route("/waitlist/applications/<int:application_id>/offer", methods=["GET", "POST"])
 @requires("vip.applications")
 def waitlist_offer(application_id: int):
     """Offer the applicant a place in a group, or give them the place at once."""
-    application = get_or_404(db.session, Application, application_id, selectinload(Application.person))
-    if request.method == "GET":
-        return _offer_page(application, {}, {})
-    typed = {k: request.form.get(k, "") for k in ("group_id", "out_of_turn_reason", "action")}
-    group_id = posted_id(typed["group_id"])
-    group = _group(group_id) if group_id else None
-    if group is None:
-        return _offer_page(application, typed, {"group_id": [_("Choose a group.")]}, status=422)
-    placing = typed["action"] == "place"
-    try:
-        if placing:
-            offers.place(db.session, application, group, now=utcnow(), by_user=_user())
-        else:
-            offers.make_offer(db.session, application, group, now=utcnow(),
-                              out_of_turn_reason=typed["out_of_turn_reason"], by_user=_user())
-    except (offers.OfferError, waitlist.WaitlistError) as exc:
-        db.session.rollback()
-        return _offer_page(application, typed, exc.errors, status=422)
-    except offers.OfferConflict as exc:
-        db.session.rollback()
-        return _offer_page(application, typed, {}, problem=str(exc), status=409)
-    db.session.commit()
-    name = application.person.display_name
-    if placing:
-        flash(_("%(name)s has a place in %(group)s.", name=name, group=group.name), "success")
-    elif letters.recipient(application):
-        flash(_("%(name)s is offered a place in %(group)s. The offer was sent by email.", name=name,
-                group=group.name), "success")
-    else:
-        flash(_("%(name)s is offered a place in %(group)s. There is no email address: tell them by phone or letter.",
-                name=name, group=group.name), "success")
-    return redirect(url_for("vip.waitlist", audience=application.audience))
+    application = _application_or_404(application_id)
+    placing = request.form.get("action") == "place"
+    return form_page(
+        lambda typed, errors: _offer_page(_application_or_404(application_id), typed, errors),
+        lambda data: _offer_or_place(application, data, placing),
+        schema=VipOfferInSchema(),
+        read=lambda form: {"application_id": application_id, "group_id": form.get("group_id", "").strip(),
+                           "out_of_turn_reason": form.get("out_of_turn_reason") or None},
+        worded={"group_id": _("Choose a group.")}, conflict_field="problem",
+        flash_message=lambda group: _offered(application, group, placing),
+        done=url_for("vip.waitlist", audience=application.audience))
 
 
 @bp.post("/waitlist/groups/<int:group_id>/offer-next")
 @requires("vip.applications")
 def waitlist_offer_next(group_id: int):
     """Offer every free place of the group to the next in line."""
-    group = _group(group_id)
-    if group is None:
-        abort(404)
+    group = get_or_404(db.session, Group, group_id)
     made = offers.offer_next(db.session, group, now=utcnow(), by_user=_user())
     db.session.commit()
     if made:
@@ -185,10 +170,13 @@ def _offer_or_404(offer_id: int) -> Offer:
                       selectinload(Offer.group))
 
 
-def _record_page(offer: Offer, typed: dict, errors: dict, problem: str | None = None, status: int = 200):
+def _record_page(offer: Offer, typed: dict, errors: dict):
+    """The offer and its answer form; why the answer could not be recorded is the page's ``problem``."""
+    errors = dict(errors)
+    problem = " ".join(errors.pop("problem", [])) or None
     users = _users([offer.answered_by] if offer.answered_by else [])
     return render_template("vip/offer_record.html", offer=offer, typed=typed, errors=errors, problem=problem,
-                           answered_by=users.get(offer.answered_by), is_open=offer.status == OfferStatus.open), status
+                           answered_by=users.get(offer.answered_by), is_open=offer.status == OfferStatus.open)
 
 
 @bp.route("/waitlist/offers/<int:offer_id>", methods=["GET", "POST"])
@@ -196,19 +184,25 @@ def _record_page(offer: Offer, typed: dict, errors: dict, problem: str | None = 
 def offer_record(offer_id: int):
     """One offer, and its answer recorded on the applicant's word (a phone call, a visit)."""
     offer = _offer_or_404(offer_id)
-    if request.method == "GET":
-        return _record_page(offer, {}, {})
-    typed = {"answer": request.form.get("answer", ""), "keep_in_line": "keep_in_line" in request.form}
-    if typed["answer"] not in ("yes", "no"):
-        return _record_page(offer, typed, {"answer": [_("Choose the answer: yes or no.")]}, status=422)
-    accept = typed["answer"] == "yes"
-    try:
-        offers.answer(db.session, offer, accept, by_user=_user(), keep_in_line=typed["keep_in_line"], now=utcnow())
-    except (Conflict, offers.OfferError) as exc:  # VIP's offer conflicts and core's answered/expired
-        db.session.rollback()
-        return _record_page(_offer_or_404(offer_id), typed, {}, problem=str(exc), status=409)
-    db.session.commit()
     name = offer.application.person.display_name
-    flash(_("%(name)s said yes and has a place in %(group)s.", name=name, group=offer.group.name) if accept else
-          _("%(name)s said no. The place is offered to the next in line.", name=name), "success")
-    return redirect(url_for("vip.waitlist", audience=offer.application.audience))
+    return form_page(
+        lambda typed, errors: _record_page(_offer_or_404(offer_id), {**typed, "keep_in_line": "keep_in_line" in typed},
+                                           errors),
+        lambda data: _answer(offer, data),
+        schema=VipAnswerInSchema(), read=_answer_input, renamed={"accept": "answer"},
+        worded={"answer": _("Choose the answer: yes or no.")}, conflict_field="problem",
+        flash_message=lambda accepted: _("%(name)s said yes and has a place in %(group)s.", name=name,
+                                         group=offer.group.name) if accepted is True else
+        _("%(name)s said no. The place is offered to the next in line.", name=name),
+        done=url_for("vip.waitlist", audience=offer.application.audience))
+
+
+def _answer(offer: Offer, data: dict) -> bool:
+    offers.answer(db.session, offer, data["accept"], by_user=_user(), keep_in_line=data["keep_in_line"], now=utcnow())
+    return data["accept"]
+
+
+def _answer_input(form) -> dict:
+    """The answer form (yes or no, and whether a no keeps the applicant in line) as the API's answer."""
+    answer = form.get("answer", "")
+    return {"accept": {"yes": True, "no": False}.get(answer, answer or None), "keep_in_line": "keep_in_line" in form}

@@ -220,7 +220,7 @@ def _sessions(db_session, tenant, group):
 def test_new_leaders_take_over_the_meetings_still_to_come(db_session, vip_tenant, leaders, make_user, running_group):
     third = trained(db_session, make_user, vip_tenant, "Tova Third")
     with tenant_scope(vip_tenant.id):
-        group_services.change_leaders(db_session, running_group, [leaders[0].id, third.id])
+        group_services.update_group(db_session, running_group, leader_ids=[leaders[0].id, third.id])
         db_session.commit()
     group = reload(db_session, vip_tenant, running_group.id)
     assert sorted(gl.user_id for gl in group.leaders) == sorted([leaders[0].id, third.id])
@@ -232,7 +232,7 @@ def test_new_leaders_take_over_the_meetings_still_to_come(db_session, vip_tenant
 def test_new_leaders_follow_the_same_rules(db_session, vip_tenant, leaders, make_user, running_group):
     untrained = make_user(("vip.leader", vip_tenant), name="Ulla Untrained")
     with tenant_scope(vip_tenant.id), pytest.raises(GroupError) as refused:
-        group_services.change_leaders(db_session, running_group, [leaders[0].id, untrained.id])
+        group_services.update_group(db_session, running_group, leader_ids=[leaders[0].id, untrained.id])
     assert refused.value.errors == {"leader_ids": ["Ulla Untrained is not a trained VIP group leader."]}
 
 
@@ -245,7 +245,7 @@ def test_a_new_leader_busy_at_a_coming_meeting_is_refused(db_session, vip_tenant
                                     "ends_at": meeting.session.ends_at + timedelta(hours=1)}, leader_ids=[busy.id])
         db_session.commit()
         with pytest.raises(GroupError) as refused:
-            group_services.change_leaders(db_session, running_group, [leaders[0].id, busy.id])
+            group_services.update_group(db_session, running_group, leader_ids=[leaders[0].id, busy.id])
     assert refused.value.conflict
     [message] = refused.value.errors["leader_ids"]
     assert message.startswith("Meeting 7 (") and "Berit Busy leads another session" in message

@@ -11,6 +11,7 @@ from plugins.vip.services.applications.common import (
     WITHDRAWAL_REASONS,
     ApplicationConflict,
     ApplicationError,
+    ApplicationGone,
     application_or_404,
     applications_query,
     get_application,
@@ -33,7 +34,7 @@ from plugins.vip.services.applications.withdraw import (
 )
 
 __all__ = [
-    "ApplicationError", "ApplicationConflict",
+    "ApplicationError", "ApplicationConflict", "ApplicationGone",
     "LANGUAGES", "CONSENT_PURPOSE", "submit_application",
     "applications_query", "application_or_404", "get_application", "open_applications",
     "PossibleDuplicate", "REASON_LABELS", "possible_duplicates", "duplicate_flags",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
@@ -52,6 +53,11 @@ class ApplicationConflict(Conflict):
     """The application is in a state that does not allow this (already withdrawn, say)."""
 
 
+class ApplicationGone(NotFound, ApplicationConflict):
+    """The application was erased, or its applicant anonymised, while the request was on its
+    way: a 404 (there is nothing left to act on), and still an :class:`ApplicationConflict`."""
+
+
 # --------------------------------------------------------------------------- reading
 
 def applications_query(*, audience: str | None = None, status: ApplicationStatus | None = None,
@@ -80,6 +86,18 @@ def application_or_404(session: Session, application_id: int) -> Application:
     if application.person.anonymised_at is not None:
         raise NotFound("no such application in this tenant")
     return application
+
+
+def _changed_meanwhile(session: Session, application_id: int) -> Exception:
+    """What to raise for an application that changed while the request was on its way:
+    :class:`ApplicationGone` when it is gone (erased, or its applicant anonymised), else
+    :class:`ApplicationConflict` (withdrawn, merged into someone else)."""
+    current = session.scalar(select(Application).where(Application.id == application_id)
+                             .options(selectinload(Application.person))
+                             .execution_options(populate_existing=True))
+    if current is None or current.person.anonymised_at is not None:
+        return ApplicationGone("no such application in this tenant")
+    return ApplicationConflict(_(locks.CHANGED))
 
 
 def get_application(session: Session, application_id: int) -> Application | None:

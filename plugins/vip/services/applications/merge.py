@@ -16,7 +16,13 @@ from core.plugins import TenantHooks
 from core.sessions.models import Attendance
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Outreach
 from plugins.vip.services import locks
-from plugins.vip.services.applications.common import ApplicationConflict, ApplicationError, _close, _offer_on
+from plugins.vip.services.applications.common import (
+    ApplicationConflict,
+    ApplicationError,
+    _changed_meanwhile,
+    _close,
+    _offer_on,
+)
 from plugins.vip.settings import KEY
 
 
@@ -35,14 +41,14 @@ def merge(session: Session, application: Application, into_person: Person, *,
     another person, or whose person was erased or anonymised, while the request was on
     its way raises :class:`ApplicationConflict`, as does a person to merge into who was.
     """
-    old_id = application.person_id
+    old_id, application_id = application.person_id, application.id
     if into_person.id == old_id:
         raise ApplicationError({"person_id": [_("The application already belongs to this person.")]})
     locked, applications = locks.people_and_applications(session, old_id, into_person.id)
     old, into = locked.get(old_id), locked.get(into_person.id)
     application = next((a for a in applications if a.id == application.id), None)
     if old is None or old.anonymised_at is not None or application is None or application.person_id != old_id:
-        raise ApplicationConflict(_(locks.CHANGED))
+        raise _changed_meanwhile(session, application_id)
     if into is None or into.anonymised_at is not None:
         raise ApplicationConflict(_("The person to merge into was erased or anonymised meanwhile."))
     moved = [a for a in applications if a.person_id == old_id]

@@ -18,6 +18,7 @@ from plugins.vip.services.applications.common import (
     WITHDRAWAL_REASONS,
     ApplicationConflict,
     ApplicationError,
+    _changed_meanwhile,
     _close,
     _offer_on,
 )
@@ -37,9 +38,10 @@ def withdraw(session: Session, application: Application, reason: str, *, via_lin
     anonymised meanwhile. Returns the application as read under the lock."""
     if reason not in WITHDRAWAL_REASONS:
         raise ApplicationError({"reason": [_("Choose one of the reasons.")]})
-    application = locks.application_with_person(session, application.id)
+    application_id = application.id
+    application = locks.application_with_person(session, application_id)
     if application is None:
-        raise ApplicationConflict(_(locks.CHANGED))
+        raise _changed_meanwhile(session, application_id)
     if application.status not in WITHDRAWABLE:
         raise ApplicationConflict(_("The application has already ended."))
     held = {o.group_id for o in application.offers if o.status is OfferStatus.open}
