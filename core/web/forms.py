@@ -173,7 +173,8 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
               worded: Mapping[str, str] | None = None,
               lists: Iterable[str] = (),
               renamed: Mapping[str, str] | None = None,
-              conflict_field: str | None = None) -> Any:
+              conflict_field: str | None = None,
+              redirect_code: int = 302) -> Any:
     """One form page, the same way everywhere: GET renders; POST validates, then re-renders
     with the answers kept and the field errors shown (422), or runs ``action``, commits,
     flashes and redirects.
@@ -201,6 +202,8 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
     :param lists: the form's fields that hold several values (kept as lists in ``typed``).
     :param renamed: error field -> the form's field where the API's input names it otherwise.
     :param conflict_field: the form field a conflict's message is shown at.
+    :param redirect_code: the redirect after success (303 where the next page must be fetched
+        afresh with GET, such as a public form's thank-you page).
     """
     if request.method == "GET":
         start = initial() if callable(initial) else initial
@@ -230,7 +233,7 @@ def form_page(render: Callable[[dict[str, Any], dict[str, list[str]]], Any],
     if shown:
         message, category = shown if isinstance(shown, tuple) else (shown, "success")
         flash(message, category)
-    return redirect(done(result) if callable(done) else done)
+    return redirect(done(result) if callable(done) else done, redirect_code)
 
 
 def read_date(form: Mapping[str, Any], name: str, message: str) -> date:

@@ -21,10 +21,10 @@ from core.sessions.services import update_session
 from core.toolkit import staff_of_tenant
 from core.validation import clean_into
 from plugins.vip.models import (
-    Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting, Offer, OfferStatus,
+    Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting,
 )
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.offers import OfferConflict, withdraw_offers
+from plugins.vip.services.offers import OfferConflict, place_counts, withdraw_offers
 from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError  # noqa: F401
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
@@ -58,22 +58,6 @@ def get_group(session: Session, group_id: int) -> Group | None:
 def group_or_404(session: Session, group_id: int) -> Group:
     """As :func:`get_group`, or :class:`NotFound`."""
     return get_or_404(session, Group, group_id, *_group_loads())
-
-
-def place_counts(session: Session, group_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """For each group: places ``placed`` (participants) and ``offered`` (held by open offers).
-    The one count of a group's places, for pages, the API and offering; two queries, also for
-    no groups, so a page's query count never depends on it."""
-    ids = list(group_ids)
-    placed = dict(session.execute(
-        select(Application.group_id, func.count(Application.id))
-        .where(Application.group_id.in_(ids), Application.status == ApplicationStatus.placed)
-        .group_by(Application.group_id)).all())
-    offered = dict(session.execute(
-        select(Offer.group_id, func.count(Offer.id))
-        .where(Offer.group_id.in_(ids), Offer.status == OfferStatus.open)
-        .group_by(Offer.group_id)).all())
-    return {i: {"placed": placed.get(i, 0), "offered": offered.get(i, 0)} for i in ids}
 
 
 def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:

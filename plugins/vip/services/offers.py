@@ -69,7 +69,6 @@ from plugins.vip.models import (
     OfferStatus,
 )
 from plugins.vip.services import letters, locks, waitlist
-from plugins.vip.services.groups import place_counts
 from plugins.vip.settings import current_settings
 
 #: Groups that take new participants.
@@ -124,6 +123,22 @@ def _occupied(session: Session, group_id: int, *, excluding_application: int | N
     return (session.scalar(placed) or 0) + (session.scalar(held) or 0)
 
 
+def place_counts(session: Session, group_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """For each group: places ``placed`` (participants) and ``offered`` (held by open offers).
+    The one count of a group's places, for pages, the API and offering; two queries, also for
+    no groups, so a page's query count never depends on it."""
+    ids = list(group_ids)
+    placed = dict(session.execute(
+        select(Application.group_id, func.count(Application.id))
+        .where(Application.group_id.in_(ids), Application.status == ApplicationStatus.placed)
+        .group_by(Application.group_id)).all())
+    offered = dict(session.execute(
+        select(Offer.group_id, func.count(Offer.id))
+        .where(Offer.group_id.in_(ids), Offer.status == OfferStatus.open)
+        .group_by(Offer.group_id)).all())
+    return {i: {"placed": placed.get(i, 0), "offered": offered.get(i, 0)} for i in ids}
+
+
 def free_places(session: Session, group: Group) -> int:
     """The group's capacity less its participants and its open offers (never below 0)."""
     return max(0, group.capacity - _occupied(session, group.id))
@@ -131,7 +146,7 @@ def free_places(session: Session, group: Group) -> int:
 
 def places_of(session: Session, groups: Iterable[Group]) -> dict[int, dict[str, int]]:
     """For each group: ``placed``, ``offered`` (open offers) and ``free`` places (the two
-    queries of :func:`groups.place_counts`, also for no groups)."""
+    queries of :func:`place_counts`, also for no groups)."""
     groups = list(groups)
     counts = place_counts(session, [g.id for g in groups])
     return {g.id: {**counts[g.id], "free": max(0, g.capacity - counts[g.id]["placed"] - counts[g.id]["offered"])}

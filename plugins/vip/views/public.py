@@ -4,16 +4,16 @@ an offer through the offer's link."""
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, render_template, request, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from core.auth.permissions import public
 from core.db import db
-from core.toolkit import AnswerPage, answer_page
+from core.toolkit import AnswerPage, answer_page, form_page
 from core.web.ratelimit import limited
 from plugins.vip.models import ApplicationStatus, Channel
-from plugins.vip.schemas import VipApplicationInSchema, load_form
+from plugins.vip.schemas import VipApplicationInSchema
 from plugins.vip.services import applications as services
 from plugins.vip.services import letters, offers
 from plugins.vip.settings import current_settings
@@ -23,11 +23,6 @@ from plugins.vip.views import questions as form_questions
 #: Browser-session key saying how the last application from this browser was acknowledged;
 #: the thank-you page reads it, so no personal data travels in its address.
 APPLIED_KEY = "vip_applied"
-
-
-def typed_answers(form) -> dict[str, str]:
-    """What was posted, to show again: every answer as typed, the CSRF token left out."""
-    return {k: v for k, v in form.items() if k != "csrf_token"}
 
 
 def field_anchors(audiences) -> list[tuple[str, str]]:
@@ -48,24 +43,16 @@ def _render(settings, typed, errors, status=200):
 def apply():
     """The public application form: no login, CSRF-protected, rate-limited, keeps every answer."""
     settings = current_settings(db.session)
-    if request.method == "GET":
-        return _render(settings, {}, {})
-    typed = typed_answers(request.form)
-    data, errors = load_form(VipApplicationInSchema(audiences=settings["audiences"]), typed)
-    if data is not None:
-        try:
-            application = services.submit_application(
-                db.session, current_app.extensions["samverka"].vault, data, channel=Channel.web,
-                country=g.tenant.country, language=str(get_locale()))
-        except services.ApplicationError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            emailed = letters.recipient(application) is not None
-            db.session.commit()
-            session[APPLIED_KEY] = "email" if emailed else "no_email"
-            return redirect(url_for("vip.applied"), 303)
-    return _render(settings, typed, errors, 422)
+
+    def submit(data):
+        application = services.submit_application(
+            db.session, current_app.extensions["samverka"].vault, data, channel=Channel.web,
+            country=g.tenant.country, language=str(get_locale()))
+        session[APPLIED_KEY] = "email" if letters.recipient(application) is not None else "no_email"
+
+    return form_page(lambda typed, errors: _render(settings, typed, errors)[0], submit,
+                     schema=VipApplicationInSchema(audiences=settings["audiences"]),
+                     done=url_for("vip.applied"), redirect_code=303)
 
 
 def contact(settings) -> dict[str, str] | None:

@@ -10,7 +10,7 @@ import pytest
 
 from core.db import db
 from plugins.vip.services import training
-from tests.fixtures.app import login
+from core.testing.app import login
 
 START = date.today() - timedelta(days=20)
 TRAINEE = {"name": "Kim Andersson", "email": "kim@example.org", "organisation": "Huddinge"}
