@@ -18,7 +18,7 @@ from core.audit.services import record as record_audit
 from core.auth.guard import current_user, has_permission
 from core.auth.models import User
 from core.auth.permissions import declared_permission, public, requires
-from core.auth.services import staff_emails, staff_of_tenant, staff_query, staff_roles
+from core.auth.services import staff_emails, staff_of_tenant, staff_query, staff_roles, upsert_local_user
 from core.csvfile import writer as csv_writer
 from core.db import (
     MAX_ID,
@@ -126,7 +126,7 @@ __all__ = [
     # Permissions.
     "requires", "public", "declared_permission", "has_permission", "current_user", "User",
     # Staff: users holding any role at the current tenant (and, for aggregates, at several).
-    "staff_query", "staff_of_tenant", "staff_roles", "staff_emails",
+    "staff_query", "staff_of_tenant", "staff_roles", "staff_emails", "upsert_local_user",
     # Pagination of lists (pages and API).
     "Page", "PageArgsSchema", "page_schema", "paginate", "requested_page",
     "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_PAGE",

@@ -9,9 +9,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from core.auth import services as accounts
-from core.db import utcnow
-from core.toolkit import current_zone, from_local
+from core.toolkit import current_zone, from_local, upsert_local_user, utcnow
 from plugins.vip.models import Application, ApplicationStatus
 from plugins.vip.schemas import VipStaffApplicationInSchema
 from plugins.vip.services import applications, groups, meetings, offers, outreach, training, waitlist
@@ -69,8 +67,8 @@ def load(session, tenant) -> None:
     if tenant.slug not in APPLICANTS or session.scalar(select(Application.id).limit(1)) is not None:
         return
     roles = current_app.extensions["samverka"].roles
-    leaders = [accounts.upsert_local_user(session, roles, email=email, name=name, password=None,
-                                          grants=[("vip.leader", tenant)]) for name, email in LEADERS[tenant.slug]]
+    leaders = [upsert_local_user(session, roles, email=email, name=name, password=None,
+                                 grants=[("vip.leader", tenant)]) for name, email in LEADERS[tenant.slug]]
     if current_settings(session)["trains_leaders"]:
         _leader_courses(session)
     people = _applications(session, tenant)

@@ -6,8 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.web.strings import N_
-from core.validation import FreeText, ShortText
+from core.toolkit import N_, FreeText, ShortText
 
 KEY = "vip"
 
@@ -106,6 +105,6 @@ def load_settings(stored: dict[str, Any] | None) -> dict[str, Any]:
 
 def current_settings(session) -> dict[str, Any]:
     """The current tenant's VIP settings, defaults filled in."""
-    from core.tenants.services import plugin_settings
+    from core.toolkit import plugin_settings
 
     return load_settings(plugin_settings(session, KEY))

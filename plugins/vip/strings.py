@@ -5,7 +5,7 @@ puts it in the plugin's catalogs (plugins/vip/translations)."""
 
 from __future__ import annotations
 
-from core.web.strings import N_, register_field_labels, register_labels
+from core.toolkit import N_, register_field_labels, register_labels
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus, OfferStatus
 from plugins.vip.settings import AUDIENCE_LABELS  # noqa: F401  (views read the labels from here)
 

@@ -28,27 +28,6 @@ PLUGIN_PACKAGES.append((ROOT / "tests" / "partner_plugin", "samverka_partner"))
 #: The modules of core a plugin may import.
 DOORS = ("core.toolkit", "core.hookspecs")
 
-#: Imports VIP still makes while issue #8 moves what they name into core (each helper's branch
-#: moves one). Key: the imported name as the rule reports it; value: why it is still here. The
-#: lead empties this list after merging the branches of issue #8; an entry no plugin needs any
-#: more fails the test below, so the list cannot outlive its reason.
-KNOWN_LEAKS: dict[str, str] = {
-    # #8 "staff of this tenant" moves into core/auth.
-    "core.auth.models.RoleGrant": "staff of this tenant (#8)",
-    # #8 VIP's metrics read which tenants run VIP; the contract gives them another way.
-    "core.tenants.models.TenantPlugin": "tenants running a plugin (#8)",
-    # #8 templated email in the recipient's language (one service in core; VIP's copies go).
-    "core.jobs.models.OutboxMessage": "templated email (#8)",
-    "flask.render_template": "templated email (#8), in VIP's services",
-    "flask.current_app": "templated email and external links (#8), in VIP's services",
-    "flask.g": "the tenant's clock and hooks (#8), in VIP's services",
-    # #8 token generation and digest in one place.
-    "core.sessions.services.hash_token": "one token helper (#8)",
-    # #8 VIP's demo data makes its group leaders as local accounts.
-    "core.auth.services": "demo leaders' accounts (#8)",
-}
-
-
 @dataclass(frozen=True)
 class Leak:
     """One import that breaks the rule: where, what, and which rule."""
@@ -190,14 +169,8 @@ def all_leaks() -> list[Leak]:
 
 
 def test_plugins_import_only_the_toolkit_and_the_hookspecs_of_core():
-    broken = [leak for leak in all_leaks() if leak.imported not in KNOWN_LEAKS]
+    broken = all_leaks()
     assert not broken, "Plugin imports that break the one-door rule (docs/plugins.md):\n" + "\n".join(map(str, broken))
-
-
-def test_every_known_leak_is_still_needed():
-    """KNOWN_LEAKS names only imports a plugin still makes: the lead empties it after issue #8."""
-    used = {leak.imported for leak in all_leaks()}
-    assert set(KNOWN_LEAKS) - used == set(), "Remove from KNOWN_LEAKS: no plugin imports these any more"
 
 
 def test_the_rule_sees_every_plugin():

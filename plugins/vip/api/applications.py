@@ -5,14 +5,10 @@ from __future__ import annotations
 from flask import current_app, g
 from flask.views import MethodView
 
-from core.auth.guard import has_permission
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import PageArgsSchema, paginate
-from core.people import services as people
-from core.web.errors import abort_invalid
-from core.web.idempotency import idempotent
-from core.web.openapi import conflict_response
+from core.toolkit import (
+    PageArgsSchema, abort_invalid, conflict_response, db, get_person, has_consent, has_permission, idempotent,
+    open_person, paginate, requires, shown_person,
+)
 from plugins.vip.api import api
 from plugins.vip.schemas import (
     VipApplicantSchema,
@@ -38,7 +34,7 @@ APPLICANT_FIELDS = tuple(VipApplicantSchema._declared_fields)
 
 def _applicant(person) -> dict:
     """The applicant as this caller may see them (core's rule for protected identities)."""
-    shown = people.shown(person, see_protected=has_permission("core.people.protected"))
+    shown = shown_person(person, see_protected=has_permission("core.people.protected"))
     return {k: shown.get(k) for k in APPLICANT_FIELDS}
 
 
@@ -62,7 +58,7 @@ def _detail(application, person=None) -> dict:
         contact_phone=None if withheld else application.contact_phone,
         contact_email=None if withheld else application.contact_email,
         needs=application.needs, applicant=applicant, offers=application.offers,
-        has_consent=people.has_consent(db.session, person, plugin="vip"),
+        has_consent=has_consent(db.session, person, plugin="vip"),
     )
     return data
 
@@ -97,7 +93,7 @@ class VipApplications(MethodView):
         person = None
         person_id = data.pop("person_id", None)
         if person_id is not None:
-            person = people.get_person(db.session, person_id)
+            person = get_person(db.session, person_id)
             if person is None:
                 abort_invalid({"person_id": ["No such person in this organisation."]})
         channel = data.pop("channel")
@@ -115,7 +111,7 @@ class VipApplicationResource(MethodView):
     def get(self, application_id):
         """One application with its applicant (the read of the person is audited)."""
         application = services.application_or_404(db.session, application_id)
-        person = people.open_person(db.session, application.person_id)
+        person = open_person(db.session, application.person_id)
         db.session.commit()
         return _detail(application, person)
 
@@ -165,7 +161,7 @@ class VipApplicationMerge(MethodView):
         no legal hold); an application in line twice for one group is closed as merged.
         """
         application = services.application_or_404(db.session, application_id)
-        person = people.get_person(db.session, data["person_id"])
+        person = get_person(db.session, data["person_id"])
         if person is None:
             abort_invalid({"person_id": ["No such person in this organisation."]})
         services.merge(db.session, application, person, hooks=g.hooks)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import PageArgsSchema, paginate
-from core.people.models import Person
-from core.sessions.schemas import AttendanceInSchema, AttendanceSchema
-from core.web.idempotency import idempotent
-from core.web.openapi import conflict_response
+from core.toolkit import (
+    AttendanceInSchema, AttendanceSchema, PageArgsSchema, Person, conflict_response, db, idempotent, paginate,
+    requires,
+)
 from plugins.vip.api import api
 from plugins.vip.schemas import (
     VipCompletionSchema,

@@ -5,13 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask.views import MethodView
 
-from core.audit import services as audit
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import PageArgsSchema
-from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.idempotency import idempotent
-from core.web.openapi import conflict_response
+from core.toolkit import (
+    PROBLEM_JSON, PageArgsSchema, abort_invalid, conflict_response, db, idempotent, record_audit, requires,
+)
 from plugins.vip.api import api
 from plugins.vip.schemas import (
     OutreachArgsSchema,
@@ -113,7 +109,7 @@ class OutreachResource(MethodView):
     def get(self, outreach_id):
         """One user's outreach record (the read is audited)."""
         row = services.outreach_or_404(db.session, outreach_id)
-        audit.record(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
+        record_audit(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
         db.session.commit()
         return row
 

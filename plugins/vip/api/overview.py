@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
-from core.auth.permissions import requires
-from core.db import db
+from core.toolkit import db, requires
 from plugins.vip.api import api
 from plugins.vip.schemas import VipOverviewSchema
 from plugins.vip.services import metrics

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import PageArgsSchema, paginate
-from core.toolkit import staff_query
-from core.web.idempotency import idempotent
-from core.web.openapi import conflict_response
+from core.toolkit import PageArgsSchema, conflict_response, db, idempotent, paginate, requires, staff_query
 from plugins.vip.api import api
 from plugins.vip.schemas import (
     CoursePage,

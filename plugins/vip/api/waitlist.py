@@ -7,13 +7,10 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
-from core.auth.permissions import requires
-from core.db import db, utcnow
-from core.errors import get_or_404, get_or_invalid
-from core.pagination import PageArgsSchema, paginate
-from core.web.errors import abort_invalid
-from core.web.idempotency import idempotent
-from core.web.openapi import conflict_response
+from core.toolkit import (
+    PageArgsSchema, abort_invalid, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate,
+    requires, utcnow,
+)
 from plugins.vip.api import api
 from plugins.vip.models import Application, Group, Offer, OfferStatus
 from plugins.vip.schemas import (

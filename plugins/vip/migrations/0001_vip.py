@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import core.db
+from core.toolkit import UtcDateTime
 
 
 revision = '0001_vip'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=True),
     sa.Column('status', sa.Enum('planned', 'running', 'finished', 'cancelled', name='vip_group_status', native_enum=False, create_constraint=True, length=30), nullable=False),
-    sa.Column('created_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_vip_group_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vip_group'))
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=True),
-    sa.Column('created_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_vip_leader_course_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vip_leader_course'))
@@ -61,15 +61,15 @@ def upgrade() -> None:
     sa.Column('contact_phone', sa.String(length=40), nullable=True),
     sa.Column('contact_email', sa.String(length=254), nullable=True),
     sa.Column('needs', sa.Text(), nullable=True),
-    sa.Column('applied_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('applied_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.Enum('waiting', 'offered', 'placed', 'withdrawn', 'closed', name='vip_application_status', native_enum=False, create_constraint=True, length=30), nullable=False),
     sa.Column('queue_rank', sa.Float(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
-    sa.Column('placed_at', core.db.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', core.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('placed_at', UtcDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', UtcDateTime(timezone=True), nullable=True),
     sa.Column('closed_reason', sa.String(length=40), nullable=True),
     sa.Column('created_person', sa.Boolean(), nullable=False),
-    sa.Column('created_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['vip_group.id'], name=op.f('fk_vip_application_group_id_vip_group'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_vip_application_person_id_person'), ondelete='CASCADE'),
@@ -123,7 +123,7 @@ def upgrade() -> None:
     sa.Column('informed_on', sa.Date(), nullable=True),
     sa.Column('offered_on', sa.Date(), nullable=True),
     sa.Column('note', sa.String(length=500), nullable=True),
-    sa.Column('updated_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_vip_outreach_person_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_vip_outreach_tenant_id_tenant'), ondelete='CASCADE'),
@@ -155,10 +155,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
-    sa.Column('offered_at', core.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('offered_at', UtcDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.Enum('open', 'accepted', 'declined', 'expired', 'withdrawn', name='vip_offer_status', native_enum=False, create_constraint=True, length=30), nullable=False),
-    sa.Column('answered_at', core.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', UtcDateTime(timezone=True), nullable=True),
     sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('answered_by', sa.Integer(), nullable=True),
     sa.Column('answered_via_link', sa.Boolean(), nullable=False),
@@ -180,7 +180,7 @@ def upgrade() -> None:
     sa.Column('email_digest', sa.String(length=64), nullable=False),
     sa.Column('trained_on', sa.Date(), nullable=False),
     sa.Column('trainee_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['trainee_id'], ['vip_trainee.id'], name=op.f('fk_vip_trained_leader_trainee_id_vip_trainee'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vip_trained_leader')),
     sa.UniqueConstraint('email_digest', name=op.f('uq_vip_trained_leader_email_digest')),
@@ -193,7 +193,7 @@ def upgrade() -> None:
     sa.Column('to_position', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('moved_by', sa.Integer(), nullable=True),
-    sa.Column('moved_at', core.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('moved_at', UtcDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['vip_application.id'], name=op.f('fk_vip_waitlist_move_application_id_vip_application'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['moved_by'], ['user_account.id'], name=op.f('fk_vip_waitlist_move_moved_by_user_account'), ondelete='SET NULL'),

@@ -33,13 +33,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import as_utc, utcnow
 from core.hookspecs import ErasureReport
-from core.people.models import Person
-from core.sessions.models import Attendance, ScheduledSession
-from core.tenants.models import Tenant
-from core.toolkit import withdraw_offer
-from core.toolkit import zone as tenant_zone
+from core.toolkit import (
+    Attendance, Person, ScheduledSession, Tenant, as_utc, utcnow, withdraw_offer, zone as tenant_zone,
+)
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict, FieldError
+from core.toolkit import Conflict, FieldError
 
 NAME_MAX = 120
 LOCATION_MAX = 300

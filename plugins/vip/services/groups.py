@@ -6,20 +6,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.audit import services as audit
-from core.audit.services import Actor, acting_as, current_actor
-from core.auth.models import User
-from core.db import as_utc, utcnow
-from core.errors import get_or_404
-from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
-from core.sessions.services import update_session
-from core.toolkit import staff_of_tenant
-from core.validation import clean_into
+from core.toolkit import (
+    Actor, Attendance, AttendanceStatus, ScheduledSession, SessionLeader, User, _, acting_as, as_utc,
+    clean_into, current_actor, get_or_404, ngettext, record_audit, staff_of_tenant, update_session, utcnow,
+)
 from plugins.vip.models import (
     Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting,
 )
@@ -90,7 +83,7 @@ def staff_with_training(session: Session) -> list[tuple[User, date | None]]:
 
 def participants(session: Session, group: Group) -> list[Application]:
     """The group's placed applications with their people, by name (one query)."""
-    from core.people.models import Person
+    from core.toolkit import Person
 
     return list(session.scalars(
         select(Application).join(Person, Person.id == Application.person_id)
@@ -178,7 +171,7 @@ def form_group(session: Session, *, name: str, audience: str, location: str | No
     session.flush()
     actor = current_actor() if user is None or current_actor().user_id is not None else Actor(user_id=user.id)
     with acting_as(actor):
-        audit.record(session, "vip.group.form", object_type="vip_group", object_id=group.id,
+        record_audit(session, "vip.group.form", object_type="vip_group", object_id=group.id,
                      detail={"audience": audience, "capacity": group.capacity, "leader_ids": [u.id for u in leaders]})
     return group
 
@@ -255,7 +248,7 @@ def update_group(session: Session, group: Group, *, name: Any = UNSET, location:
         detail: dict[str, Any] = {"changed": changed}
         if "leaders" in changed:
             detail["leader_ids"] = [u.id for u in leaders or []]
-        audit.record(session, "vip.group.update", object_type="vip_group", object_id=group.id, detail=detail)
+        record_audit(session, "vip.group.update", object_type="vip_group", object_id=group.id, detail=detail)
     return group
 
 
@@ -290,10 +283,10 @@ def cancel_group(session: Session, group: Group, *, now: datetime | None = None)
     for scheduled in future:
         update_session(session, scheduled, {"cancelled": True})
     session.flush()
-    audit.record(session, "vip.group.cancel", object_type="vip_group", object_id=group.id,
+    record_audit(session, "vip.group.cancel", object_type="vip_group", object_id=group.id,
                  detail={"meetings_cancelled": len(future), "offers_withdrawn": withdrawn})
     for application in back_in_line:
-        audit.record(session, "vip.application.back_in_line", object_type="vip_application",
+        record_audit(session, "vip.application.back_in_line", object_type="vip_application",
                      object_id=application.id, detail={"group_id": group.id, "why": "group_cancelled"})
     return group
 
@@ -318,7 +311,7 @@ def advance_statuses(session: Session, tenant, now: datetime) -> int:
         elif as_utc(first_start) <= now:
             status = GroupStatus.running
         if status != group.status:
-            audit.record(session, "vip.group.status", object_type="vip_group", object_id=group.id,
+            record_audit(session, "vip.group.status", object_type="vip_group", object_id=group.id,
                          detail={"from": group.status.value, "to": status.value})
             group.status = status
             changed += 1

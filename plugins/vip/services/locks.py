@@ -21,9 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.people.models import Person
-from core.people.services import lock_people
-from core.web.strings import N_
+from core.toolkit import N_, Person, lock_people
 from plugins.vip.models import Application, Group
 
 #: Said when what a request read changed before it got its locks.

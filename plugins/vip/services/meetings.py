@@ -10,25 +10,15 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable
 
 from babel.lists import format_list
-from flask_babel import force_locale, format_date, format_time
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from core.audit import services as audit
-from core.auth.models import User
-from core.db import as_utc, current_tenant_id, utcnow
-from core.errors import get_or_404
-from core.people.services import has_consent
-from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
-from core.sessions.services import (  # noqa: F401  (has_started, statuses_open: for the pages)
-    SessionError, create_session, has_started, record_attendance, statuses_open, update_session,
+from core.toolkit import (
+    Attendance, AttendanceStatus, ScheduledSession, SessionError, SessionLeader, Tenant, User, _, as_utc,
+    clean_into, create_session, current_tenant_id, current_zone, force_locale, format_date, format_time,
+    from_local, get_or_404, has_consent, local, queue_email, queued_keys, record_attendance,
+    record_audit, update_session, utcnow, zone as zone_of,
 )
-from core.tenants.models import Tenant
-from core.toolkit import queue_email, queued_keys
-from core.validation import clean_into
-from core.toolkit import current_zone, from_local, local
-from core.toolkit import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
 from plugins.vip.services.group_errors import LOCATION_MAX, GroupConflict, GroupError
@@ -244,7 +234,7 @@ def generate_meetings(session: Session, group: Group, *, first_start: datetime |
         group.location = room
     session.flush()
     session.expire(group, ["meetings"])
-    audit.record(session, "vip.group.meetings", object_type="vip_group", object_id=group.id,
+    record_audit(session, "vip.group.meetings", object_type="vip_group", object_id=group.id,
                  detail={"meetings": len(created), "every_days": every_days,
                          "first_start": as_utc(starts[0]).isoformat() if starts else None})
     return created
@@ -344,7 +334,7 @@ def reschedule(session: Session, meeting: Meeting, starts_at: datetime | None, l
             update_session(session, moved.session, {"starts_at": start, "ends_at": start + length, "location": place})
         except SessionError as exc:
             raise GroupError(exc.errors) from exc
-    audit.record(session, "vip.meeting.reschedule", object_type="vip_meeting", object_id=meeting.id,
+    record_audit(session, "vip.meeting.reschedule", object_type="vip_meeting", object_id=meeting.id,
                  detail={"starts_at": starts_at.isoformat(), "room_changed": not same_room(room, group.location),
                          "later_moved": len(moves) - 1})
     return meeting
@@ -404,7 +394,7 @@ def record(session: Session, meeting: Meeting, statuses: dict[int, AttendanceSta
                 "The meeting has not started yet. Before it starts, only “cancelled” or “absent with notice” "
                 "can be recorded.")]}) from exc
         raise GroupError({"attendance": [_("Record attendance only for the participants of this meeting.")]}) from exc
-    audit.record(session, "vip.meeting.attendance", object_type="vip_meeting", object_id=meeting.id,
+    record_audit(session, "vip.meeting.attendance", object_type="vip_meeting", object_id=meeting.id,
                  detail={"recorded": sum(1 for s in statuses.values() if s),
                          "cleared": sum(1 for s in statuses.values() if not s)})
     return rows

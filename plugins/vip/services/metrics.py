@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.db import as_utc, utcnow
 from core.hookspecs import Metric, Rate
-from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession
-from core.toolkit import plugin_tenants, staff_emails
+from core.toolkit import (
+    Attendance, AttendanceStatus, ScheduledSession, as_utc, plugin_tenants, staff_emails, utcnow,
+)
 from plugins.vip.models import (
     IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach, TrainedLeader,
 )

@@ -29,20 +29,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
-from core import csvfile
-from core.audit import services as audit
-from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
-from core.pagination import DEFAULT_PER_PAGE, Page, paginate
-from core.people import services as people
-from core.people.models import Person
-from core.people.national_id import NationalIdError, parse
-from core.people.vault import Vault
-from core.toolkit import MatchProfile, current_tenant, find_matches
-from core.validation import clean_into
+from core.toolkit import (
+    DEFAULT_PER_PAGE, Conflict, FieldError, MatchProfile, NationalIdError, NotFound, Page, Person,
+    PersonError, Vault, _, clean_into, conflict_on_integrity_error, create_person, csv_writer, current_tenant,
+    find_matches, get_person, paginate, parse_national_id, record_audit,
+)
 from plugins.vip.models import Outreach
 
 #: The list filters: no date yet; informed but not offered; offered (and so informed).
@@ -212,7 +206,7 @@ def _check_new_person(errors: dict, data: dict[str, Any], country: str, today: d
     parsed = None
     if not _blank(data.get("national_id")):
         try:
-            parsed = parse(data.get("national_id_country") or country, data["national_id"], today=today)
+            parsed = parse_national_id(data.get("national_id_country") or country, data["national_id"], today=today)
         except NationalIdError as exc:
             errors.setdefault("national_id", []).append(str(exc))  # core's words; never the number
     birth_date, birth_year = data.get("birth_date"), data.get("birth_year")
@@ -308,7 +302,7 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
             errors.setdefault("person_id", []).append(
                 _("Choose a registered person or give a new person's details, not both."))
         else:
-            person = people.get_person(session, data["person_id"])
+            person = get_person(session, data["person_id"])
             if person is None:
                 errors.setdefault("person_id", []).append(_("There is no such person."))
     else:
@@ -333,8 +327,8 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
                                      OutreachConflict):
         if person is None:
             try:
-                person = people.create_person(session, vault, _person_data(data, parsed), country=country)
-            except people.PersonError as exc:
+                person = create_person(session, vault, _person_data(data, parsed), country=country)
+            except PersonError as exc:
                 raise OutreachError(exc.errors) from None
         created = existing is None
         outreach = existing or Outreach(person_id=person.id)
@@ -343,7 +337,7 @@ def record(session: Session, vault: Vault, data: dict[str, Any], *, country: str
         changed = _apply(outreach, values)
         session.flush()
     outreach.person = person
-    audit.record(session, "vip.outreach.create" if created else "vip.outreach.update", object_type="vip_outreach",
+    record_audit(session, "vip.outreach.create" if created else "vip.outreach.update", object_type="vip_outreach",
                  object_id=outreach.id, detail={"fields": sorted(changed), "person_created": person_created})
     return Recorded(outreach, created, person_created)
 
@@ -366,7 +360,7 @@ def update(session: Session, outreach: Outreach, data: dict[str, Any], *, today:
     values.update(informed_on=informed, offered_on=offered)
     changed = _apply(outreach, values)
     session.flush()
-    audit.record(session, "vip.outreach.update", object_type="vip_outreach", object_id=outreach.id,
+    record_audit(session, "vip.outreach.update", object_type="vip_outreach", object_id=outreach.id,
                  detail={"fields": sorted(changed), "person_created": False})
     return outreach
 
@@ -434,7 +428,7 @@ def template_csv() -> str:
     example = ["Sara", "Lind", "1990-04-12", "", "Daglig verksamhet Norr", "2025-01-20", "2025-02-03", ""]
     out = io.StringIO()
     out.write("\ufeff")
-    csvfile.writer(out, delimiter=";", lineterminator="\r\n").writerows([COLUMNS, example])
+    csv_writer(out, delimiter=";", lineterminator="\r\n").writerows([COLUMNS, example])
     return out.getvalue()
 
 
@@ -656,12 +650,12 @@ def import_csv(session: Session, vault: Vault, text: str, *, country: str, today
         with session.begin_nested():
             for row in rows:
                 _write_row(session, vault, row, existing.get(row.person.id) if row.person else None, country, report)
-    except people.PersonError as exc:  # checked above; kept so a missed rule still imports nothing
+    except PersonError as exc:  # checked above; kept so a missed rule still imports nothing
         report.errors.append(RowError(getattr(exc, "row", 0), next(iter(exc.errors), None),
                                       " ".join(next(iter(exc.errors.values()), []))))
         report.created = report.updated = report.unchanged = report.people_created = 0
         return report
-    audit.record(session, "vip.outreach.import", object_type="vip_outreach",
+    record_audit(session, "vip.outreach.import", object_type="vip_outreach",
                  detail={"rows": report.rows, "created": report.created, "updated": report.updated,
                          "unchanged": report.unchanged, "people_created": report.people_created})
     return report
@@ -690,8 +684,8 @@ def _write_row(session: Session, vault: Vault, row: _Row, current: Outreach | No
     person_created = person is None
     if person is None:
         try:
-            person = people.create_person(session, vault, _person_data(row.data, row.parsed), country=country)
-        except people.PersonError as exc:
+            person = create_person(session, vault, _person_data(row.data, row.parsed), country=country)
+        except PersonError as exc:
             exc.row = row.number
             raise
         report.people_created += 1
@@ -709,6 +703,6 @@ def _write_row(session: Session, vault: Vault, row: _Row, current: Outreach | No
         report.unchanged += 1
         return
     session.flush()
-    audit.record(session, "vip.outreach.create" if current is None else "vip.outreach.update",
+    record_audit(session, "vip.outreach.create" if current is None else "vip.outreach.update",
                  object_type="vip_outreach", object_id=outreach.id,
                  detail={"fields": sorted(changed), "person_created": person_created, "import": True})

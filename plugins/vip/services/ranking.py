@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.db import as_utc
+from core.toolkit import as_utc
 
 #: Seconds added to the rank of someone who has taken the course before: more than any
 #: span of application dates, so every first-timer comes before every returning applicant.

@@ -15,7 +15,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.auth.models import User
+from core.toolkit import User
 from plugins.vip.models import TrainedLeader, TrainedLeaderSource
 
 

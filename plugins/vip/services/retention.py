@@ -26,13 +26,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.audit import services as audit
-from core.db import as_utc
-from core.people.models import Consent, Person
-from core.people.services import LegalHold, PersonGone, erase_person, held_by_plugins, lock_people
-from core.plugins import TenantHooks
-from core.sessions.models import Attendance, ScheduledSession
-from core.tenants.models import Tenant
+from core.toolkit import (
+    Attendance, Consent, LegalHold, Person, PersonGone, ScheduledSession, Tenant, TenantHooks, as_utc,
+    erase_person, held_by_plugins, lock_people, record_audit,
+)
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach
 from plugins.vip.settings import KEY, current_settings
 
@@ -92,7 +89,7 @@ def _erase_unplaced(session: Session, hooks: TenantHooks, before: datetime) -> i
             erased += len(applications)
             continue
         for application in applications:
-            audit.record(session, "vip.application.erase", object_type="vip_application", object_id=application.id,
+            record_audit(session, "vip.application.erase", object_type="vip_application", object_id=application.id,
                          detail={"reason": "retention"})
             session.delete(application)
             erased += 1

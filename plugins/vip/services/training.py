@@ -20,18 +20,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from marshmallow import ValidationError, validate
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from core import csvfile
-from core.audit import services as audit
-from core.auth.models import User
-from core.db import current_tenant_id
-from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error
-from core.toolkit import staff_roles
-from core.validation import clean_into
+from core.toolkit import (
+    Conflict, FieldError, NotFound, User, _, clean_into, conflict_on_integrity_error, csv_writer,
+    current_tenant_id, record_audit, staff_roles,
+)
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register
 from plugins.vip.settings import current_settings
@@ -132,7 +128,7 @@ def create_course(session: Session, data: dict[str, Any]) -> LeaderCourse:
         setattr(course, key, data.get(key))
     session.add(course)
     session.flush()
-    audit.record(session, "vip.course.create", object_type="vip_leader_course", object_id=course.id)
+    record_audit(session, "vip.course.create", object_type="vip_leader_course", object_id=course.id)
     return course
 
 
@@ -144,7 +140,7 @@ def update_course(session: Session, course: LeaderCourse, data: dict[str, Any]) 
     for key in changed:
         setattr(course, key, data[key])
     session.flush()
-    audit.record(session, "vip.course.update", object_type="vip_leader_course", object_id=course.id,
+    record_audit(session, "vip.course.update", object_type="vip_leader_course", object_id=course.id,
                  detail={"fields": sorted(changed)})
     return course
 
@@ -180,7 +176,7 @@ def add_trainee(session: Session, course: LeaderCourse, data: dict[str, Any]) ->
     session.add(trainee)
     with conflict_on_integrity_error(_("Someone with this email is already on the course."), TraineeConflict):
         session.flush()
-    audit.record(session, "vip.trainee.add", object_type="vip_trainee", object_id=trainee.id,
+    record_audit(session, "vip.trainee.add", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": course.id})
     return trainee
 
@@ -218,7 +214,7 @@ def complete(session: Session, trainee: Trainee, completed_on: date, *, today: d
     trainee.completed_on = completed_on
     session.flush()
     restate(session, trainee.email)
-    audit.record(session, "vip.trainee.complete", object_type="vip_trainee", object_id=trainee.id,
+    record_audit(session, "vip.trainee.complete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": course.id})
     return trainee
 
@@ -230,7 +226,7 @@ def undo_completion(session: Session, trainee: Trainee) -> Trainee:
     trainee.completed_on = None
     session.flush()
     restate(session, trainee.email)
-    audit.record(session, "vip.trainee.uncomplete", object_type="vip_trainee", object_id=trainee.id,
+    record_audit(session, "vip.trainee.uncomplete", object_type="vip_trainee", object_id=trainee.id,
                  detail={"course": trainee.course_id})
     return trainee
 
@@ -314,13 +310,13 @@ def register_csv(session: Session, leaders: list[Trainee], search: dict[str, str
     made safe by core's CSV writer. Audited with the search's field names and the row count."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csvfile.writer(out)
+    writer = csv_writer(out)
     writer.writerow([_("Municipality"), _("Organisation"), _("Name"), _("Work email"), _("Course"),
                      _("Completed"), _("Year")])
     for t in leaders:
         writer.writerow([t.municipality or t.organisation, t.organisation, t.name, t.email,
                          t.course.name, t.completed_on.isoformat(), t.completed_on.year])
-    audit.record(session, "vip.register.export", object_type="vip_trainee",
+    record_audit(session, "vip.register.export", object_type="vip_trainee",
                  detail={"search": sorted(search), "rows": len(leaders)})
     return out.getvalue()
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core.audit.services import record
-from core.db import utcnow
-from core.errors import FieldError
-from core.validation import TextError, clean_text
+from core.toolkit import FieldError, TextError, _, clean_text, record_audit, utcnow
 from plugins.vip.models import IN_LINE, Application, WaitlistMove
 
 #: Longest reason a move keeps (the column's size).
@@ -98,9 +94,9 @@ def log_move(session: Session, application: Application, from_position: int, to_
                          reason=reason, moved_by=getattr(user, "id", None), moved_at=now or utcnow())
     session.add(entry)
     session.flush()
-    record(session, "vip.waitlist.move", object_type="vip_application", object_id=application.id,
-           detail={"audience": application.audience, "from_position": from_position, "to_position": to_position,
-                   "move_id": entry.id})
+    record_audit(session, "vip.waitlist.move", object_type="vip_application", object_id=application.id,
+                 detail={"audience": application.audience, "from_position": from_position, "to_position": to_position,
+                         "move_id": entry.id})
     return entry
 
 

@@ -13,7 +13,7 @@ bp = Blueprint("vip", __name__, template_folder="../templates")
 def posted_id(raw: str | None) -> int | None:
     """An id from a form or query string, or None for anything that is not one (never an
     error: "²" and "99999999999" are simply no id)."""
-    from core.db import MAX_ID
+    from core.toolkit import MAX_ID
 
     raw = (raw or "").strip()
     if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request, url_for
-from flask_babel import gettext as _
 
-from core.auth.guard import has_permission
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import paginate, requested_page
-from core.people import services as people
-from core.people.models import ConsentGiver
-from core.toolkit import Conflict, FieldError, form_page
+from core.toolkit import (
+    Conflict, ConsentGiver, FieldError, _, db, form_page, get_person, has_consent, has_permission,
+    open_person, paginate, requested_page, requires, shown_person,
+)
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
 from plugins.vip.schemas import VipMergeSchema, VipStaffApplicationInSchema, VipWithdrawalSchema, load_form
 from plugins.vip.services import applications as services
@@ -60,13 +56,13 @@ def applications():
 
 def _detail(application, *, errors=None, typed=None):
     """The application page; the read of the applicant's record is audited."""
-    person = people.open_person(db.session, application.person_id)
+    person = open_person(db.session, application.person_id)
     if person is None:
         abort(404)
     db.session.commit()
-    shown = people.shown(person, see_protected=has_permission("core.people.protected"))
+    shown = shown_person(person, see_protected=has_permission("core.people.protected"))
     duplicates = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
-    consent = people.has_consent(db.session, person, plugin="vip")
+    consent = has_consent(db.session, person, plugin="vip")
     return render_template(
         "vip/applications_detail.html", application=application, person=person, shown=shown,
         duplicates=duplicates, has_consent=consent, errors=errors or {}, typed=typed or {},
@@ -92,7 +88,7 @@ def _merge_input(form) -> dict:
 
 
 def _merge(application, data: dict):
-    person = people.get_person(db.session, data["person_id"])
+    person = get_person(db.session, data["person_id"])
     if person is None:
         raise FieldError({"person_id": [_("Choose the person to merge into.")]})
     services.merge(db.session, application, person, hooks=g.hooks)
@@ -167,7 +163,7 @@ def _submit(data: dict, choice: str):
     or for the registered person chosen among the possible duplicates."""
     person = None
     if chosen := posted_id(choice):
-        person = people.get_person(db.session, chosen)
+        person = get_person(db.session, chosen)
         if person is None:
             raise FieldError({"duplicate_choice": [_("Choose one of the people shown.")]})
     elif choice != "new" and services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country):

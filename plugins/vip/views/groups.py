@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from flask import g, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from core.auth.guard import has_permission
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import paginate, requested_page
-from core.toolkit import local
-from core.toolkit import zone as tenant_zone
-from core.toolkit import FieldError, form_page, read_attendance, read_date, read_moment
+from core.toolkit import (
+    FieldError, _, db, form_page, has_permission, has_started, local, ngettext, paginate, read_attendance,
+    read_date, read_moment, requested_page, requires, statuses_open, zone as tenant_zone,
+)
 from plugins.vip.models import GroupStatus
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
@@ -163,8 +158,8 @@ def _meeting_page(meeting, *, typed: dict, errors: dict):
                   key=lambda a: (a.person.last_name.casefold(), a.person.first_name.casefold(), a.person_id))
     zone = _zone()
     return render_template(
-        "vip/meeting.html", meeting=meeting, rows=rows, statuses=meeting_services.statuses_open(meeting.session),
-        started=meeting_services.has_started(meeting.session), typed=typed, errors=errors,
+        "vip/meeting.html", meeting=meeting, rows=rows, statuses=statuses_open(meeting.session),
+        started=has_started(meeting.session), typed=typed, errors=errors,
         starts=local(meeting.session.starts_at, zone),
         ends=local(meeting.session.ends_at, zone), theme=meeting_services.theme_label(meeting.theme),
         can_record=has_permission("vip.attendance") and not meeting.session.cancelled,

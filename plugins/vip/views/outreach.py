@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, current_app, g, render_template, request, url_for
-from flask_babel import gettext as _
 
-from core.audit import services as audit
-from core.auth.guard import has_permission
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import requested_page
-from core.people import services as people
-from core.toolkit import N_, FieldError, form_page
+from core.toolkit import (
+    N_, FieldError, _, db, form_page, get_person, has_permission, record_audit, requested_page, requires,
+    search_people,
+)
 from plugins.vip.schemas import OutreachInSchema, OutreachPatchSchema
 from plugins.vip.services import outreach as services
 from plugins.vip.views import bp, posted_id
@@ -68,14 +64,14 @@ def outreach():
 def _chosen_person(person_id):
     if person_id is None:
         return None
-    return people.get_person(db.session, person_id)
+    return get_person(db.session, person_id)
 
 
 def _new_form(typed: dict, errors: dict, person=None):
     find = (request.args.get("find") or "").strip()[:100]
     found = []
     if find and has_permission("core.people.read"):
-        found = list(db.session.scalars(people.search_people(find).limit(20)))
+        found = list(db.session.scalars(search_people(find).limit(20)))
     return render_template("vip/outreach_form.html", outreach=None, person=person, typed=typed, errors=errors,
                            find=find, found=found)
 
@@ -116,7 +112,7 @@ def outreach_edit(outreach_id: int):
     row = services.outreach_or_404(db.session, outreach_id)
 
     def initial() -> dict:
-        audit.record(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
+        record_audit(db.session, "vip.outreach.read", object_type="vip_outreach", object_id=row.id)
         db.session.commit()
         return {key: "" if getattr(row, key) is None else str(getattr(row, key)) for key in services.FIELDS}
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import g, render_template
 
-from core.auth.permissions import requires
-from core.db import db
-from core.toolkit import N_, permitted_links
+from core.toolkit import N_, db, permitted_links, requires
 from plugins.vip.services import metrics
 from plugins.vip.strings import AUDIENCE_LABELS
 from plugins.vip.views import bp

@@ -5,13 +5,8 @@ an offer through the offer's link."""
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request, session, url_for
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 
-from core.auth.permissions import public
-from core.db import db
-from core.toolkit import AnswerPage, answer_page, form_page
-from core.web.ratelimit import limited
+from core.toolkit import AnswerPage, _, answer_page, db, force_locale, form_page, get_locale, limited, public
 from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.schemas import VipApplicationInSchema
 from plugins.vip.services import applications as services

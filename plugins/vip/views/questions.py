@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.web.strings import N_
+from core.toolkit import N_
 from plugins.vip.strings import AUDIENCE_LABELS
 
 

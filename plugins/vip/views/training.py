@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, render_template, request, url_for
-from flask_babel import gettext as _
 
-from core.auth.permissions import requires
-from core.db import db
-from core.pagination import paginate, requested_page
-from core.toolkit import FieldError, form_page, staff_query
+from core.toolkit import FieldError, _, db, form_page, paginate, requested_page, requires, staff_query
 from plugins.vip.schemas import LeaderCourseInSchema, LeaderCoursePatchSchema, TraineeCompletionSchema, TraineeInSchema
 from plugins.vip.services import training as services
 from plugins.vip.views import bp

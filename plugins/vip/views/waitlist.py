@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.auth.models import User
-from core.auth.permissions import requires
-from core.db import db, utcnow
-from core.errors import get_or_404
-from core.pagination import paginate, requested_page
-from core.toolkit import form_page, get_or_invalid
+from core.toolkit import (
+    User, _, db, form_page, get_or_404, get_or_invalid, paginate, requested_page, requires, utcnow,
+)
 from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist

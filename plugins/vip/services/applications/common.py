@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from core.errors import Conflict, FieldError, NotFound, get_or_404
-from core.people.models import Person
-from core.web.strings import N_
+from core.toolkit import N_, Conflict, FieldError, NotFound, Person, _, get_or_404
 from plugins.vip.models import (
     IN_LINE,
     Application,

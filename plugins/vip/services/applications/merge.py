@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.audit import services as audit
-from core.db import utcnow
-from core.people import services as people
-from core.people.models import Person
-from core.plugins import TenantHooks
-from core.sessions.models import Attendance
+from core.toolkit import (
+    Attendance,
+    Person,
+    TenantHooks,
+    _,
+    add_consent,
+    erase_person,
+    held_by_plugins,
+    record_audit,
+    utcnow,
+)
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Outreach
 from plugins.vip.services import locks
 from plugins.vip.services.applications.common import (
@@ -27,7 +31,7 @@ from plugins.vip.settings import KEY
 
 
 def merge(session: Session, application: Application, into_person: Person, *,
-          hooks: TenantHooks | None = None) -> Application:
+          hooks: TenantHooks) -> Application:
     """Move ``application`` and every other VIP record of its person onto ``into_person``,
     who staff decided is the same person; then erase the person record the application had
     made, through core's erasure, when it holds nothing else. Only ever on staff action.
@@ -63,21 +67,13 @@ def merge(session: Session, application: Application, into_person: Person, *,
     session.flush()
     now = utcnow()
     closed, freed = _close_repeated(session, into, now)
-    audit.record(session, "vip.application.merge", object_type="vip_application", object_id=application.id,
+    record_audit(session, "vip.application.merge", object_type="vip_application", object_id=application.id,
                  detail={"from_person": old.id, "into_person": into.id,
                          "applications": sorted(a.id for a in moved), "closed": sorted(closed)})
     _offer_on(session, freed, now)
     if made_by_application and _holds_nothing_else(session, old, hooks):
-        people.erase_person(session, _hooks(hooks), old, anonymise=False)
+        erase_person(session, hooks, old, anonymise=False)
     return application
-
-
-def _hooks(hooks: TenantHooks | None) -> TenantHooks:
-    if hooks is not None:
-        return hooks
-    from flask import g
-
-    return g.hooks
 
 
 def _merge_outreach(session: Session, old: Person, into: Person) -> None:
@@ -120,8 +116,8 @@ def _copy_consents(session: Session, old: Person, into: Person) -> None:
     held = {(c.purpose, c.given_by, c.given_on) for c in into.consents if c.plugin == KEY and c.active}
     for consent in list(old.consents):
         if consent.plugin == KEY and consent.active and (consent.purpose, consent.given_by, consent.given_on) not in held:
-            people.add_consent(session, into, purpose=consent.purpose, given_by=consent.given_by,
-                               given_on=consent.given_on, plugin=KEY)
+            add_consent(session, into, purpose=consent.purpose, given_by=consent.given_by,
+                        given_on=consent.given_on, plugin=KEY)
             held.add((consent.purpose, consent.given_by, consent.given_on))
 
 
@@ -144,7 +140,7 @@ def _close_repeated(session: Session, person: Person, now: datetime) -> tuple[li
     return closed, freed
 
 
-def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks | None) -> bool:
+def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks) -> bool:
     """Whether the person record holds nothing but what the merge took away."""
     if person.legal_hold_reason:
         return False
@@ -156,9 +152,4 @@ def _holds_nothing_else(session: Session, person: Person, hooks: TenantHooks | N
         return False
     if session.scalar(select(Attendance.id).where(Attendance.person_id == person.id).limit(1)) is not None:
         return False
-    for impl in _hooks(hooks).samverka_person_export.get_hookimpls():
-        if impl.plugin_name == KEY:
-            continue
-        if impl.function(session=session, person=person):
-            return False
-    return True
+    return not held_by_plugins(session, hooks, [person.id], except_plugin=KEY)

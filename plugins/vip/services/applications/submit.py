@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from core.audit import services as audit
-from core.db import utcnow
-from core.people import services as people
-from core.people.models import Person
-from core.people.vault import Vault
-from core.toolkit import current_tenant, queue_email
-from core.web.strings import N_
+from core.toolkit import (
+    N_, Person, PersonError, Vault, _, add_consent, create_person, current_tenant, force_locale, get_locale,
+    lock_people, queue_email, record_audit, update_person, utcnow,
+)
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
 from plugins.vip.services import letters, links
 from plugins.vip.services.applications.common import ApplicationError, open_applications
@@ -77,12 +72,12 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
                 "phone": data.get("phone") if contact_self else None,
                 "national_id": data.get("national_id"), "national_id_country": data.get("national_id_country"),
             }
-            person = people.create_person(session, vault, person_data, country=country)
+            person = create_person(session, vault, person_data, country=country)
         else:
             _fill_blanks(session, vault, person, data, contact_self=contact_self, language=language, country=country)
-        people.add_consent(session, person, purpose=_consent_purpose(language), given_by=data["consent_given_by"],
-                           given_on=min(applied_at.date(), date.today()), plugin=KEY)
-    except people.PersonError as exc:
+        add_consent(session, person, purpose=_consent_purpose(language), given_by=data["consent_given_by"],
+                    given_on=min(applied_at.date(), date.today()), plugin=KEY)
+    except PersonError as exc:
         raise ApplicationError(exc.errors) from None
     application = Application(
         person_id=person.id, audience=data["audience"], channel=channel, taken_before=data["taken_before"],
@@ -95,7 +90,7 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
     application.person = person
     session.add(application)
     session.flush()
-    audit.record(session, "vip.application.create", object_type="vip_application", object_id=application.id,
+    record_audit(session, "vip.application.create", object_type="vip_application", object_id=application.id,
                  detail={"channel": channel.value, "audience": application.audience, "person": person.id,
                          "new_person": created})
     _acknowledge(session, application, person, language)
@@ -105,7 +100,7 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
 def _attachable(session: Session, person: Person, audience: str, field: str) -> Person:
     """``person`` locked and read afresh, when a new application for ``audience`` may be
     attached to them; otherwise an :class:`ApplicationError` on ``field`` saying why."""
-    locked = people.lock_people(session, person.id).get(person.id)
+    locked = lock_people(session, person.id).get(person.id)
     if locked is None or locked.anonymised_at is not None:
         raise ApplicationError({field: [_("This person is no longer registered here.")]})
     if open_applications(session, locked.id, audience):
@@ -130,7 +125,7 @@ def _fill_blanks(session: Session, vault: Vault, person: Person, data: dict[str,
     if person.birth_date is not None:
         changes.pop("birth_year", None)
     if changes:
-        people.update_person(session, vault, person, changes, country=country)
+        update_person(session, vault, person, changes, country=country)
 
 
 def _consent_purpose(language: str) -> str:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.audit import services as audit
-from core.db import utcnow
-from core.people.models import Consent, Person
-from core.sessions.models import Attendance, ScheduledSession
+from core.toolkit import Attendance, Consent, Person, ScheduledSession, _, record_audit, utcnow
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, OfferStatus
 from plugins.vip.services import links, locks
 from plugins.vip.services.applications.common import (
@@ -54,7 +50,7 @@ def withdraw(session: Session, application: Application, reason: str, *, via_lin
     if was is ApplicationStatus.placed and application.group_id is not None:
         _leave_future_meetings(session, application, now)
     session.flush()
-    audit.record(session, "vip.application.withdraw", object_type="vip_application", object_id=application.id,
+    record_audit(session, "vip.application.withdraw", object_type="vip_application", object_id=application.id,
                  detail={"reason": reason, "was": was.value, **({"via_link": True} if via_link else {})})
     _offer_on(session, freed, now)
     return application
@@ -120,6 +116,6 @@ def consent_withdrawn(session: Session, person: Person, consent: Consent) -> Non
         closed.append(application.id)
     if closed:
         session.flush()
-        audit.record(session, "vip.application.consent_withdrawn", object_type="person", object_id=person.id,
+        record_audit(session, "vip.application.consent_withdrawn", object_type="person", object_id=person.id,
                      detail={"applications": sorted(closed)})
         _offer_on(session, freed, now)
