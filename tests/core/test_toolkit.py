@@ -341,7 +341,8 @@ def tutorial_files(text: str) -> list[tuple[str, bool, str]]:
 
 def test_the_tutorial_shows_the_partner_plugin_as_it_is():
     """Every file the tutorial shows is the partner plugin's file, to the letter (pyproject.toml:
-    the lines shown are in it), and every module and template of the plugin is shown."""
+    the lines shown are in it), every module and template of the plugin is shown, and so is a
+    test file of its suite, in whole."""
     shown = tutorial_files(GUIDE.read_text(encoding="utf-8"))
     different = []
     for path, whole, code in shown:
@@ -352,3 +353,5 @@ def test_the_tutorial_shows_the_partner_plugin_as_it_is():
     files = {str(path.relative_to(PARTNER)) for pattern in ("*.py", "*.html", "babel.cfg")
              for path in (PARTNER / "samverka_partner").rglob(pattern)}
     assert files - {path for path, _whole, _code in shown} == set(), "the tutorial does not show these files"
+    tests = {path for path, whole, _code in shown if whole and path.startswith("tests/test_")}
+    assert tests, "the tutorial's step on tests shows none of the partner plugin's test files in whole"

@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
-from samverka_partner.models import PartnerNote
+import re
 
 from core.testing import login
 
 
-def _add_notes(db_session, in_tenant, tenant, *texts):
-    with in_tenant(tenant):
-        db_session.add_all([PartnerNote(text=text) for text in texts])
-        db_session.commit()
+def _count(page) -> str:
+    return re.search(r'<p id="count">([^<]*)</p>', page.text).group(1)
 
 
-def test_staff_see_the_count_of_their_tenants_notes(partner_staff, partner_tenant, make_tenant, db_session, in_tenant):
+def _listed(page) -> list[str]:
+    found = re.search(r'<ul id="notes">(.*?)</ul>', page.text, flags=re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1), flags=re.S) if found else []
+
+
+def test_staff_see_the_count_of_their_tenants_notes(partner_staff, partner_tenant, make_tenant, add_notes):
     url = f"/t/{partner_tenant.slug}/partner/"
-    assert partner_staff.get(url).text == "partner notes: 0"
-    _add_notes(db_session, in_tenant, partner_tenant, "First", "Second")
-    _add_notes(db_session, in_tenant, make_tenant(plugins={"partner": {}}), "Another tenant's")
+    empty = partner_staff.get(url)
+    assert empty.status_code == 200 and _count(empty) == "0 notes" and _listed(empty) == []
+    add_notes(partner_tenant, "First", "Second")
+    add_notes(make_tenant(plugins={"partner": {}}), "Another tenant's")
     page = partner_staff.get(url)
-    assert page.status_code == 200 and page.text == "partner notes: 2"
+    assert page.status_code == 200 and _count(page) == "2 notes"
+    assert "Another tenant&#39;s" not in page.text and "Another tenant's" not in page.text
+
+
+def test_the_count_is_in_the_readers_language(client, partner_tenant, make_user, add_notes):
+    add_notes(partner_tenant, "Första")
+    login(client, make_user(("partner.staff", partner_tenant)), language="sv")
+    assert _count(client.get(f"/t/{partner_tenant.slug}/partner/")) == "1 anteckning"
+    add_notes(partner_tenant, "Andra")
+    assert _count(client.get(f"/t/{partner_tenant.slug}/partner/")) == "2 anteckningar"
+
+
+def test_the_page_lists_the_notes_newest_first_with_their_person(partner_staff, partner_tenant, make_person,
+                                                                  add_notes):
+    alma = make_person(partner_tenant, first_name="Alma", last_name="Berg")
+    bo = make_person(partner_tenant, first_name="Bo", last_name="Ek")
+    add_notes(partner_tenant, "Met at the library.", person=alma)
+    add_notes(partner_tenant, "Called about the course.", person=bo)
+    listed = _listed(partner_staff.get(f"/t/{partner_tenant.slug}/partner/"))
+    assert len(listed) == 2
+    assert listed[0].endswith("Bo Ek: Called about the course.")
+    assert listed[1].endswith("Alma Berg: Met at the library.")
 
 
 def test_the_page_needs_the_partner_permission(client, partner_tenant, make_user):
@@ -38,9 +63,11 @@ def test_a_tenant_without_the_programme_has_no_page(client, make_tenant, make_us
     assert client.get(f"/t/{tenant.slug}/partner/").status_code == 404
 
 
-def test_another_tenants_page_is_refused(partner_staff, make_tenant):
+def test_another_tenants_page_is_refused(partner_staff, make_tenant, add_notes):
     other = make_tenant(plugins={"partner": {}})
-    assert partner_staff.get(f"/t/{other.slug}/partner/").status_code in (403, 404)
+    add_notes(other, "Not for Pia")
+    refused = partner_staff.get(f"/t/{other.slug}/partner/")
+    assert refused.status_code in (403, 404) and "Not for Pia" not in refused.text
 
 
 def test_the_navigation_links_the_page_for_staff_only(client, partner_staff, partner_tenant, make_user, make_tenant):
