@@ -47,7 +47,6 @@ from core.offers.services import (
     offer_for_token,
     withdraw_offer,
 )
-from core.jobs.services import enqueue_email
 from core.pagination import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
@@ -150,7 +149,7 @@ __all__ = [
     # Tokens in links and cookies: shown once, only their digest stored.
     "new_token", "digest_token", "token_matches",
     # Email to a person or contact in their language, from templates, queued in the outbox.
-    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url", "enqueue_email",
+    "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url",
     # Offers with a deadline: the model's columns, one-time answers, expiry, the public answer page.
     "OfferMixin", "OfferStatus", "OfferConflict", "OfferAnswered", "OfferExpired",
     "issue_offer", "offer_for_token", "is_expired", "lock_offer", "answer_offer", "withdraw_offer",

@@ -12,7 +12,7 @@ from core.auth import sessions, totp
 from core.auth.models import Invitation, PasswordResetToken, RoleGrant, User
 from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
-from core.db import as_utc, current_tenant_id, tenant_scope, user_scope, utcnow
+from core.db import TenancyError, as_utc, current_tenant_id, current_tenant_ids, tenant_scope, user_scope, utcnow
 from core.tenants.models import Tenant
 from core.tokens import digest, new_token
 from core.validation import clean_into
@@ -335,8 +335,13 @@ def staff_roles(session: Session, users: Iterable[User]) -> dict[int, tuple[str,
 def staff_emails(session: Session, tenant_ids: Iterable[int]) -> dict[int, set[str]]:
     """For each of ``tenant_ids``, the addresses of its active staff (one query; tenants without
     any are left out). For aggregates over several tenants, in the caller's tenant scope (as
-    core/stats sets it): the addresses are for matching, never to be shown."""
-    tenant_ids = list(tenant_ids)
+    core/stats sets it): the addresses are for matching, never to be shown. User accounts are
+    not a tenant's rows, so the scope is applied here: a tenant outside it is left out, and
+    outside any scope nothing is read (fails closed, on SQLite as under row-level security)."""
+    scope = current_tenant_ids()
+    if scope is None:
+        raise TenancyError("staff_emails reads inside a tenant scope only")
+    tenant_ids = [tenant_id for tenant_id in tenant_ids if tenant_id in scope]
     if not tenant_ids:
         return {}
     found: dict[int, set[str]] = {}

@@ -18,7 +18,7 @@ from core.people import matching
 from core.people.models import Consent, ConsentGiver, Person
 from core.people.national_id import NationalIdError, parse
 from core.people.vault import Vault
-from core.plugins import TenantHooks, call_each
+from core.plugins import TenantHooks, call_each, call_impl
 from core.tenants.models import Tenant
 from core.tenants.clock import zone as tenant_zone
 
@@ -286,12 +286,24 @@ def held_by_plugins(session: Session, hooks: TenantHooks, person_ids: Iterable[i
     """The people among ``person_ids`` whom an enabled plugin other than ``except_plugin``
     still holds records of (``samverka_people_held``): one call per plugin for the whole
     batch, never one per person. A plugin erasing its own part asks this before it lets the
-    person record go; it leaves itself out, as it knows what it is about to erase."""
+    person record go; it leaves itself out, as it knows what it is about to erase.
+
+    Fails closed: a plugin that exports people's data (``samverka_person_export``) but does
+    not answer ``samverka_people_held`` is asked for its export of each person instead, and
+    holds everyone it exports something of, so its records are never erased unasked."""
     ids = sorted(set(person_ids))
     if not ids:
         return set()
     answers = call_each(hooks.samverka_people_held, except_plugin=except_plugin, session=session, person_ids=ids)
-    return {person_id for answer in answers for person_id in answer.result or ()} & set(ids)
+    held = {person_id for answer in answers for person_id in answer.result or ()} & set(ids)
+    answering = {impl.plugin_name for impl in hooks.samverka_people_held.get_hookimpls()}
+    silent = [impl for impl in hooks.samverka_person_export.get_hookimpls()
+              if impl.plugin_name not in answering and impl.plugin_name != except_plugin]
+    if silent and set(ids) - held:
+        for person in session.scalars(select(Person).where(Person.id.in_(sorted(set(ids) - held)))):
+            if any(call_impl(impl, {"session": session, "person": person}) is not None for impl in silent):
+                held.add(person.id)
+    return held
 
 
 class LegalHold(Exception):

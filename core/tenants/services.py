@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from core.db import tenant_scope
 from core.plugins import PluginRegistry
-from core.tenants.clock import local_time, zone  # noqa: F401  (the clock's home was here; callers still import them)
 from core.tenants.models import Tenant, TenantPlugin
 
 

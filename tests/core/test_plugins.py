@@ -349,3 +349,28 @@ def test_hook_migrations_and_a_partner_package_needs_no_change_to_core(partner_s
     assert done.returncode == 0, done.stderr
     # The page counts the tenant's partner notes, in the package's own catalog's words (sv).
     assert done.stdout.split("\n")[:3] == ["200 0 notes", "200 0 anteckningar", "404"]
+
+
+def test_hook_people_held_a_plugin_that_exports_but_does_not_answer_holds_whom_it_exports(
+        db_session, app, make_tenant, make_person):
+    """Fail closed: a plugin without ``samverka_people_held`` (one written before it existed)
+    keeps everyone its export holds something of, so another plugin's erasure spares them."""
+    from core.people import services as people
+
+    @hookimpl
+    def samverka_person_export(person):
+        return {"note": 1} if person.first_name == "Kept" else None
+
+    registry = app.extensions["samverka"].registry
+    registry.register(_plugin_module("quiet_plugin", "quiet", samverka_person_export), source="test")
+    try:
+        tenant = make_tenant(plugins={"sample": {}})
+        kept = make_person(tenant, first_name="Kept", national_id=None)
+        free = make_person(tenant, first_name="Free", national_id=None)
+        with tenant_scope(tenant.id):
+            assert people.held_by_plugins(db_session, registry.relay({"quiet"}), [kept.id, free.id]) == {kept.id}
+            assert people.held_by_plugins(db_session, registry.relay({"quiet"}), [kept.id, free.id],
+                                          except_plugin="quiet") == set()
+            assert people.held_by_plugins(db_session, registry.relay(set()), [kept.id, free.id]) == set()
+    finally:
+        registry.unregister("quiet")

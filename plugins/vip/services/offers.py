@@ -8,7 +8,7 @@ are taken one after the other and the second is refused with :class:`GroupFull`.
 Locks are always taken in one order (the applicant's person, the application, groups by
 id, then the offer; see services/locks.py) so two transactions never wait on each other in
 a circle. An application whose person was erased or anonymised, or that moved to another
-person while the request was on its way, is refused with :class:`ApplicationGone`.
+person while the request was on its way, is refused with :class:`ApplicationChanged` (409).
 
 What happens when an offer is not taken:
 
@@ -99,14 +99,14 @@ class GroupFull(OfferConflict):
 AlreadyAnswered = OfferAnswered
 
 
-class ApplicationGone(OfferConflict):
+class ApplicationChanged(OfferConflict):
     """The application was erased, anonymised or merged into another person meanwhile."""
 
 
 def _lock_application_and_person(session: Session, application_id: int) -> Application:
     application = locks.application_with_person(session, application_id)
     if application is None:
-        raise ApplicationGone(_(locks.CHANGED))
+        raise ApplicationChanged(_(locks.CHANGED))
     return application
 
 

@@ -66,3 +66,14 @@ def test_staff_emails_per_tenant_are_of_active_users_only(db_session, world, mak
                                                  world["there"].id: {"cia@both.se", "dan@there.se"}}
         assert staff_emails(db_session, [world["there"].id]) == {world["there"].id: {"cia@both.se", "dan@there.se"}}
         assert staff_emails(db_session, []) == {}
+
+
+def test_staff_emails_read_only_the_tenants_in_scope(db_session, world):
+    """Fail closed: a plugin asking for another tenant's staff from inside one tenant gets
+    nothing of it; outside any tenant scope the call is refused."""
+    with tenant_scope(world["here"].id):
+        assert staff_emails(db_session, [world["here"].id, world["there"].id]) == {
+            world["here"].id: {"ann@here.se", "bo@here.se", "cia@both.se"}}
+        assert staff_emails(db_session, [world["there"].id]) == {}
+    with pytest.raises(TenancyError):
+        staff_emails(db_session, [world["here"].id])

@@ -66,3 +66,8 @@ def samverka_person_export(session, person):
 @hookimpl
 def samverka_person_erase(session, person, anonymise):
     return services.erase(session, person)
+
+
+@hookimpl
+def samverka_people_held(session, person_ids):
+    return services.people_held(session, person_ids)

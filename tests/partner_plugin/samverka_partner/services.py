@@ -50,3 +50,9 @@ def erase(session: Session, person: Person) -> ErasureReport | None:
     """Delete the person's notes (on erasure and on anonymisation alike: a note is free text)."""
     deleted = session.execute(delete(PartnerNote).where(PartnerNote.person_id == person.id)).rowcount
     return ErasureReport(erased={"partner_note": deleted}) if deleted else None
+
+
+def people_held(session: Session, person_ids: list[int]) -> set[int]:
+    """Of ``person_ids``, the people with notes (one query for the batch): another programme's
+    erasure must not let their person record go."""
+    return set(session.scalars(select(PartnerNote.person_id).where(PartnerNote.person_id.in_(person_ids))))
