@@ -6,6 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog (pybabel's ``N_`` keyword). The messages stay English
+    here, a module without an application; pages translate field errors where they show them
+    (core.web.messages), as they do marshmallow's."""
+    return message
+
 __all__ = ["SUPPORTED_COUNTRIES", "NationalId", "NationalIdError", "parse"]
 
 SUPPORTED_COUNTRIES: tuple[str, ...] = ("DK", "SE", "FI")
@@ -86,9 +93,9 @@ def parse(country: str, raw: str, *, today: date | None = None) -> NationalId:
     upper case. Raises :class:`NationalIdError` if the number is invalid.
     """
     if not isinstance(country, str) or country.strip().upper() not in SUPPORTED_COUNTRIES:
-        raise NationalIdError("country", "National identity numbers from this country are not supported.")
+        raise NationalIdError("country", N_("National identity numbers from this country are not supported."))
     if not isinstance(raw, str):
-        raise NationalIdError("format", "The national identity number must be text.")
+        raise NationalIdError("format", N_("The national identity number must be text."))
     today = today or date.today()
     text = raw.strip()
     code = country.strip().upper()
@@ -104,9 +111,9 @@ def _birth_date(year: int, month: int, day: int, today: date) -> date:
     try:
         born = date(year, month, day)
     except ValueError:
-        raise NationalIdError("date", "The national identity number does not contain a valid birth date.") from None
+        raise NationalIdError("date", N_("The national identity number does not contain a valid birth date.")) from None
     if born > today:
-        raise NationalIdError("date", "The national identity number contains a birth date in the future.")
+        raise NationalIdError("date", N_("The national identity number contains a birth date in the future."))
     return born
 
 
@@ -114,7 +121,7 @@ def _parse_dk(text: str, today: date) -> NationalId:
     """Parse a Danish CPR number (deliberately without the modulus-11 check)."""
     match = _CPR_RE.fullmatch(text)
     if not match:
-        raise NationalIdError("format", "A CPR number has 10 digits, written DDMMYY-SSSS.")
+        raise NationalIdError("format", N_("A CPR number has 10 digits, written DDMMYY-SSSS."))
     digits = match.group(1) + match.group(2)
     day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     # Official CPR century table, keyed on the 7th digit (first serial digit).
@@ -147,10 +154,10 @@ def _parse_se(text: str, today: date) -> NationalId:
     elif long:
         yymmdd, separator, tail = long.group(1)[2:], "", long.group(2)
     else:
-        raise NationalIdError("format", "A Swedish personal identity number is written YYMMDD-NNNC or YYYYMMDDNNNC.")
+        raise NationalIdError("format", N_("A Swedish personal identity number is written YYMMDD-NNNC or YYYYMMDDNNNC."))
 
     if int(tail[3]) != _luhn_check_digit(yymmdd + tail[:3]):
-        raise NationalIdError("checksum", "The check digit of the Swedish personal identity number is wrong.")
+        raise NationalIdError("checksum", N_("The check digit of the Swedish personal identity number is wrong."))
 
     yy, month, day = int(yymmdd[0:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
     kind = "personnummer"
@@ -177,13 +184,13 @@ def _parse_fi(text: str, today: date) -> NationalId:
     """Parse a Finnish henkilötunnus, including the century signs introduced in 2023."""
     match = _FI_RE.fullmatch(text.upper())
     if not match:
-        raise NationalIdError("format", "A Finnish personal identity code is written DDMMYYCZZZQ.")
+        raise NationalIdError("format", N_("A Finnish personal identity code is written DDMMYYCZZZQ."))
     ddmmyy, sign, serial, check = match.groups()
     if _FI_CHECK_CHARS[int(ddmmyy + serial) % 31] != check:
-        raise NationalIdError("checksum", "The check character of the Finnish personal identity code is wrong.")
+        raise NationalIdError("checksum", N_("The check character of the Finnish personal identity code is wrong."))
     individual = int(serial)
     if individual < 2:
-        raise NationalIdError("serial", "The individual number of the Finnish personal identity code is not valid.")
+        raise NationalIdError("serial", N_("The individual number of the Finnish personal identity code is not valid."))
     day, month, yy = int(ddmmyy[0:2]), int(ddmmyy[2:4]), int(ddmmyy[4:6])
     born = _birth_date(_FI_CENTURY[sign] + yy, month, day, today)
     return NationalId(
