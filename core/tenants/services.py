@@ -86,8 +86,6 @@ def enable_plugin(
         session.flush()
         try:
             registry.call_one(plugin, "samverka_tenant_enabled", session=session, tenant=tenant, settings=stored)
-        except FieldError:
-            raise
         except ValueError as exc:
             raise PluginRefused(plugin, str(exc)) from exc
         return row
