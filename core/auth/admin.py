@@ -13,6 +13,7 @@ from core.auth.models import User
 from core.auth.permissions import public, requires
 from core.auth.views import chosen_password
 from core.db import db, utcnow
+from core.web.forms import form_page
 from core.web.ratelimit import limited
 from core.web.urls import external_url
 
@@ -39,22 +40,22 @@ def invite():
     learns nothing about it, and nothing is granted before its holder accepts."""
     from core.jobs.services import enqueue_email
 
-    typed = {k: request.form.get(k, "") for k in ("email", "name", "role")}
-    try:
+    def send(typed):
         user, token = services.invite(db.session, _roles(), g.tenant, now=utcnow(), invited_by=g.user, **typed)
-    except services.InvitationError as exc:
-        db.session.rollback()
-        return render_template("users/index.html", holders=services.holders(db.session, g.tenant),
-                               roles=_roles().roles, errors=exc.errors, typed=typed), 422
-    audit.record(db.session, "invitation.create", object_type="user", object_id=user.id, detail={"role": typed["role"]})
-    link = external_url("invitations.accept", token=token)
-    enqueue_email(db.session, to=user.email, subject=_("You are invited to Samverka"),
-                  text=render_template("core/email/invitation.txt", user=user, tenant=g.tenant,
-                                       role=_roles().roles[typed["role"]], link=link))
-    db.session.commit()
-    flash(_("An invitation has been sent to %(email)s. The role is given when it is accepted.",
-            email=typed["email"].strip()), "success")
-    return redirect(url_for("users.index"))
+        audit.record(db.session, "invitation.create", object_type="user", object_id=user.id,
+                     detail={"role": typed["role"]})
+        link = external_url("invitations.accept", token=token)
+        enqueue_email(db.session, to=user.email, subject=_("You are invited to Samverka"),
+                      text=render_template("core/email/invitation.txt", user=user, tenant=g.tenant,
+                                           role=_roles().roles[typed["role"]], link=link))
+
+    return form_page(
+        lambda typed, errors: render_template("users/index.html", holders=services.holders(db.session, g.tenant),
+                                              roles=_roles().roles, errors=errors, typed=typed),
+        send, read=lambda form: {k: form.get(k, "") for k in ("email", "name", "role")},
+        flash_message=_("An invitation has been sent to %(email)s. The role is given when it is accepted.",
+                        email=request.form.get("email", "").strip()),
+        done=url_for("users.index"))
 
 
 @bp.post("/<int:user_id>/roles")

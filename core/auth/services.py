@@ -13,6 +13,7 @@ from core.auth.models import Invitation, PasswordResetToken, RoleGrant, User
 from core.auth.passwords import hash_password
 from core.auth.permissions import RoleRegistry
 from core.db import TenancyError, as_utc, current_tenant_id, current_tenant_ids, tenant_scope, user_scope, utcnow
+from core.errors import FieldError
 from core.tenants.models import Tenant
 from core.tokens import digest, new_token
 from core.validation import clean_into
@@ -271,10 +272,8 @@ def accept_invitation(session: Session, invitation: Invitation, user: User, tena
     return True
 
 
-class InvitationError(ValueError):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(str(errors))
-        self.errors = errors
+class InvitationError(FieldError):
+    """The invitation form was not valid: field name -> messages (a 422)."""
 
 
 def revoke(session: Session, user_id: int, tenant: Tenant, role: str) -> bool:

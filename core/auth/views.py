@@ -16,6 +16,8 @@ from core.auth.models import User
 from core.auth.passwords import verify_password
 from core.auth.permissions import authenticated, public
 from core.db import db, tenant_scope, utcnow
+from core.errors import FieldError
+from core.web.forms import form_page
 from core.web.ratelimit import limited
 from core.web.urls import external_url
 
@@ -182,6 +184,14 @@ def chosen_password() -> tuple[str, dict[str, list[str]]]:
     return password, {}
 
 
+def _new_password(_form) -> str:
+    """The new password typed twice in the form, or :class:`FieldError` saying what is wrong."""
+    password, errors = chosen_password()
+    if errors:
+        raise FieldError(errors)
+    return password
+
+
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
 @limited("password-reset-set", limit=10, window=300)
@@ -189,18 +199,17 @@ def reset_password(token: str):
     now = utcnow()
     if not services.peek_password_reset(db.session, token, now):
         return render_template("core/password_reset.html", invalid=True, errors={}), 404
-    errors = {}
-    if request.method == "POST":
-        password, errors = chosen_password()
-        if not errors:
-            user = services.redeem_password_reset(db.session, token, now)
-            services.set_password(db.session, user, password)
-            audit.record_many(db.session, "password.reset", services.tenant_ids_of(db.session, user),
-                              object_type="user", object_id=user.id)
-            db.session.commit()
-            flash(_("Your password is changed. Log in with the new one."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("core/password_reset.html", invalid=False, errors=errors), 422 if errors else 200
+
+    def reset(password: str) -> None:
+        user = services.redeem_password_reset(db.session, token, now)
+        services.set_password(db.session, user, password)
+        audit.record_many(db.session, "password.reset", services.tenant_ids_of(db.session, user),
+                          object_type="user", object_id=user.id)
+
+    return form_page(  # what was typed is never shown again: a password stays out of the page
+        lambda _typed, errors: render_template("core/password_reset.html", invalid=False, errors=errors),
+        reset, read=_new_password, flash_message=_("Your password is changed. Log in with the new one."),
+        done=url_for("auth.login"))
 
 
 @bp.get("/account")

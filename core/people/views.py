@@ -7,16 +7,16 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from core.auth.guard import has_permission
 from core.auth.permissions import requires
 from core.db import db
+from core.errors import Conflict, FieldError
 from core.pagination import paginate, requested_page
 from core.people import services
 from core.people.models import Consent, ConsentGiver
-from core.people.schemas import ConsentInSchema, PersonInSchema
+from core.people.schemas import ConsentInSchema, PersonInSchema, PersonPatchSchema
 from core.web.forms import form_page
 
 bp = Blueprint("people", __name__, url_prefix="/t/<tenant>/people")
@@ -53,56 +53,57 @@ def index():
     return render_template("people/index.html", page=page, query=query)
 
 
-def _save(person=None):
-    """Validate and save the posted form; on any error re-show it with what was typed."""
-    typed = request.form.to_dict()
-    errors: dict = {}
-    duplicates = []
-    try:
-        data = PersonInSchema(partial=person is not None).load(_form_input(request.form))
-    except ValidationError as exc:
-        errors = exc.normalized_messages()
-        data = None
-    if data is not None and "confirm_not_duplicate" not in request.form:
-        duplicates = services.find_duplicates(db.session, _vault(), data, country=g.tenant.country,
-                                              exclude_id=person.id if person else None)
-    if data is not None and not duplicates:
-        try:
-            if person is None:
-                person = services.create_person(db.session, _vault(), data, country=g.tenant.country)
-            else:
-                if not data.get("national_id"):
-                    data.pop("national_id", None)  # blank on the edit form keeps the number on file
-                services.update_person(db.session, _vault(), person, data, country=g.tenant.country)
-        except services.PersonError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("people.detail", person_id=person.id))
-    status = 422 if errors else (409 if duplicates else 200)
-    return render_template("people/form.html", person=person, typed=typed, errors=errors,
-                           duplicates=duplicates), status
+class PossibleDuplicates(Conflict, FieldError):
+    """Registered people may be the one being saved: the form again (409) showing them, with
+    no field in error, until staff confirm it is a different person."""
+
+    def __init__(self) -> None:
+        FieldError.__init__(self, {})
+        self.args = ("possible duplicates",)
+
+
+def _person_form(person=None, *, initial=None):
+    """The add or edit form through the API's input schema (every field optional when editing,
+    as a PATCH); possible duplicates are shown before anything is saved, unless confirmed."""
+    found: list = []
+
+    def render(typed, errors):
+        return render_template("people/form.html", person=person, typed=typed, errors=errors, duplicates=found)
+
+    def save(data):
+        if "confirm_not_duplicate" not in request.form:
+            found.extend(services.find_duplicates(db.session, _vault(), data, country=g.tenant.country,
+                                                  exclude_id=person.id if person else None))
+            if found:
+                raise PossibleDuplicates()
+        if person is None:
+            return services.create_person(db.session, _vault(), data, country=g.tenant.country)
+        if not data.get("national_id"):
+            data.pop("national_id", None)  # blank on the edit form keeps the number on file
+        return services.update_person(db.session, _vault(), person, data, country=g.tenant.country)
+
+    return form_page(
+        render, save, schema=PersonInSchema() if person is None else PersonPatchSchema(), read=_form_input,
+        initial=initial, flash_message=_("Saved."),
+        done=lambda saved: url_for("people.detail", person_id=saved.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("core.people.write")
 def new():
-    if request.method == "POST":
-        return _save()
-    return render_template("people/form.html", person=None, typed={}, errors={}, duplicates=[])
+    return _person_form()
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 @requires("core.people.write")
 def edit(person_id: int):
-    if request.method == "POST":
-        return _save(_person_or_404(person_id))
-    person = _person_or_404(person_id, audited=True)
-    shown = services.shown(person, see_protected=has_permission("core.people.protected"))
-    typed = {k: ("" if v is None else v) for k, v in shown.items()}
-    return render_template("people/form.html", person=person, typed=typed, errors={}, duplicates=[])
+    person = _person_or_404(person_id, audited=request.method == "GET")
+
+    def initial():
+        shown = services.shown(person, see_protected=has_permission("core.people.protected"))
+        return {k: ("" if v is None else v) for k, v in shown.items()}
+
+    return _person_form(person, initial=initial)
 
 
 @bp.get("/<int:person_id>")

@@ -9,17 +9,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import tenant_scope
+from core.errors import FieldError
 from core.plugins import PluginRegistry
 from core.tenants.models import Tenant, TenantPlugin
 
 
-class PluginSettingsError(ValueError):
+class PluginSettingsError(FieldError):
     """The settings do not satisfy the plugin's schema; ``errors`` maps field to messages."""
 
     def __init__(self, plugin: str, errors: dict[str, Any]) -> None:
-        super().__init__(f"invalid settings for plugin {plugin}: {errors}")
+        super().__init__(errors)
+        self.args = (f"invalid settings for plugin {plugin}: {errors}",)
         self.plugin = plugin
-        self.errors = errors
+
+
+class PluginRefused(FieldError):
+    """The plugin refused to be turned on for the tenant (its ``samverka_tenant_enabled`` raised
+    ``ValueError``); the message is its reason, shown with the settings as a whole (``_schema``)."""
+
+    def __init__(self, plugin: str, reason: str) -> None:
+        super().__init__({"_schema": [reason]})
+        self.args = (reason,)
+        self.plugin = plugin
 
 
 class UnknownPluginError(LookupError):
@@ -72,7 +83,10 @@ def enable_plugin(
         row.enabled = True
         row.settings = stored
         session.flush()
-        registry.call_one(plugin, "samverka_tenant_enabled", session=session, tenant=tenant, settings=stored)
+        try:
+            registry.call_one(plugin, "samverka_tenant_enabled", session=session, tenant=tenant, settings=stored)
+        except ValueError as exc:
+            raise PluginRefused(plugin, str(exc)) from exc
         return row
 
 

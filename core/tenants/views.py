@@ -10,7 +10,7 @@ from core.auth.permissions import requires
 from core.db import db
 from core.tenants import services
 from core.tenants.models import Tenant, TenantPlugin
-from core.web.forms import describe, read_form
+from core.web.forms import describe, form_page, read_form
 
 bp = Blueprint("tenants", __name__)
 
@@ -45,32 +45,25 @@ def plugins():
 @bp.route("/t/<tenant>/admin/plugins/<key>", methods=["GET", "POST"])
 @requires("core.tenant.admin")
 def plugin_settings(key: str):
+    """The plugin's settings form, generated from its settings schema (which the service loads,
+    for the API's PUT too): saving it turns the plugin on; the plugin may refuse, saying why."""
     loaded = _installed(key)
-    schema_class = loaded.info.settings_schema
+    schema = loaded.info.settings_schema() if loaded.info.settings_schema else None
     state = services.plugin_state(db.session, g.tenant, key)
     stored = dict(state.settings) if state else {}
-    errors: dict = {}
-    values = stored
-    if request.method == "POST":
-        schema = schema_class() if schema_class else None
-        raw = read_form(schema, request.form) if schema else {}
-        try:
-            services.enable_plugin(db.session, _registry(), g.tenant, key, raw)
-        except services.PluginSettingsError as exc:
-            db.session.rollback()
-            errors = exc.errors
-            values = {**stored, **{k: v for k, v in request.form.items() if k != "csrf_token"}, **raw}
-        except ValueError as exc:  # the plugin refused (samverka_tenant_enabled)
-            db.session.rollback()
-            errors = {"_schema": [str(exc)]}
-            values = raw
-        else:
-            db.session.commit()
-            flash(_("Settings saved and %(plugin)s is on.", plugin=_(loaded.info.title)), "success")
-            return redirect(url_for("tenants.plugin_settings", key=key))
-    form = describe(schema_class(), values) if schema_class else []
-    status = 422 if errors else 200
-    return render_template("tenants/plugin_settings.html", plugin=loaded, state=state, form=form, errors=errors), status
+
+    def read(form) -> dict:
+        return read_form(schema, form) if schema else {}
+
+    def render(typed, errors):
+        values = {**stored, **typed, **read(request.form)} if request.method == "POST" else typed
+        form = describe(schema, values) if schema else []
+        return render_template("tenants/plugin_settings.html", plugin=loaded, state=state, form=form, errors=errors)
+
+    return form_page(
+        render, lambda raw: services.enable_plugin(db.session, _registry(), g.tenant, key, raw), read=read,
+        initial=stored, flash_message=_("Settings saved and %(plugin)s is on.", plugin=_(loaded.info.title)),
+        done=url_for("tenants.plugin_settings", key=key))
 
 
 @bp.post("/t/<tenant>/admin/plugins/<key>/enable")

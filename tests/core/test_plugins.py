@@ -283,6 +283,23 @@ def test_hook_tenant_enabled_can_refuse(db_session, make_tenant, app):
         enable_plugin(db_session, app.extensions["samverka"].registry, make_tenant(), "sample", {"greeting": "refuse"})
 
 
+def test_a_refusal_and_bad_settings_are_field_errors_a_form_page_shows(db_session, make_tenant, app):
+    """Core's error classes, so the settings page needs no except of its own: the refusal is a
+    422 on the settings as a whole, its message the plugin's reason as before."""
+    from core.errors import FieldError
+    from core.tenants.services import PluginRefused, PluginSettingsError, enable_plugin
+
+    registry, tenant = app.extensions["samverka"].registry, make_tenant()
+    with pytest.raises(PluginRefused) as refused:
+        enable_plugin(db_session, registry, tenant, "sample", {"greeting": "refuse"})
+    assert isinstance(refused.value, FieldError) and refused.value.plugin == "sample"
+    assert refused.value.errors == {"_schema": [str(refused.value)]} and "refuses" in str(refused.value)
+    with pytest.raises(PluginSettingsError) as invalid:
+        enable_plugin(db_session, registry, tenant, "sample", {"participants_per_group": 99})
+    assert isinstance(invalid.value, FieldError) and "participants_per_group" in invalid.value.errors
+    assert str(invalid.value).startswith("invalid settings for plugin sample: ")
+
+
 @pytest.fixture(scope="module")
 def partner_site(tmp_path_factory) -> Path:
     """The partner plugin, pip-installed as its own distribution into a separate folder."""

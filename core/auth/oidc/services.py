@@ -31,6 +31,7 @@ from core.auth.models import RoleGrant, User
 from core.auth.oidc.models import OidcLoginState, TenantIdentityProvider
 from core.auth.permissions import RoleRegistry
 from core.db import as_utc, user_scope, utcnow
+from core.errors import FieldError
 from core.settings import Settings
 from core.tenants.models import Tenant
 from core.tokens import digest, new_token
@@ -67,12 +68,8 @@ class OidcError(Exception):
         self.user = user
 
 
-class ProviderConfigError(ValueError):
-    """The configuration form was not valid: field name -> messages."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+class ProviderConfigError(FieldError):
+    """The configuration form was not valid: field name -> messages (a 422)."""
 
 
 # --- configuration -----------------------------------------------------------------------------

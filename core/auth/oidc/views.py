@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from core.auth.oidc.models import TenantIdentityProvider
 from core.auth.permissions import public, requires
 from core.db import db, tenant_scope
 from core.tenants.models import Tenant
+from core.web.forms import form_page
 from core.web.ratelimit import limited
 from core.web.urls import external_url
 from core.web.urls import safe_next
@@ -156,36 +157,42 @@ def _login_option() -> dict:
     return {"oidc_login_option": login_option}
 
 
-@bp.route("/t/<tenant>/admin/sign-in", methods=["GET", "POST"])
-@requires("core.tenant.admin")
-def settings():
-    provider = services.provider_of(db.session)
-    errors: dict[str, list[str]] = {}
-    if provider is not None:
-        values = {c: getattr(provider, c) for c in ("display_name", "issuer", "client_id", "client_secret_ref",
-                                                    "create_users", "default_role", "enabled")}
-        values["allowed_domains"] = "\n".join(provider.allowed_domains)
-    else:
-        values = {"enabled": True, "create_users": False, "client_secret_ref": services.secret_ref_for(g.tenant)}
-    if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in ("display_name", "issuer", "client_id", "client_secret_ref",
-                                                    "allowed_domains", "default_role")}
-        form.update(create_users="create_users" in request.form, enabled="enabled" in request.form)
-        try:
-            clean = services.validate_provider(g.tenant, _state().roles, _state().settings, form)
-        except services.ProviderConfigError as exc:
-            errors, values = exc.errors, form
-        else:
-            provider, changed = services.save_provider(db.session, clean)
-            if changed:
-                audit.record(db.session, "identity_provider.change", object_type="identity_provider",
-                             object_id=provider.id, detail={"fields": changed})
-            db.session.commit()
-            flash(_("Single sign-on settings saved."), "success")
-            return redirect(url_for("oidc.settings"))
+def _provider_input(form) -> dict:
+    """The configuration form as :func:`services.validate_provider` reads it: strings and the
+    two boxes as booleans."""
+    values = {k: form.get(k, "") for k in ("display_name", "issuer", "client_id", "client_secret_ref",
+                                           "allowed_domains", "default_role")}
+    values.update(create_users="create_users" in form, enabled="enabled" in form)
+    return values
+
+
+def _save_provider(values: dict) -> None:
+    clean = services.validate_provider(g.tenant, _state().roles, _state().settings, values)
+    provider, changed = services.save_provider(db.session, clean)
+    if changed:
+        audit.record(db.session, "identity_provider.change", object_type="identity_provider",
+                     object_id=provider.id, detail={"fields": changed})
+
+
+def _settings_page(values: dict, errors: dict):
     ref = services.secret_ref_for(g.tenant)
     return render_template(
         "core/oidc_settings.html", values=values, errors=errors, secret_ref=ref,
         secret_is_set=bool(os.environ.get(ref)), roles=sorted(_state().roles.roles.values(), key=lambda r: r.key),
         callback_url=external_url("oidc.callback"), login_url=external_url("oidc.tenant_login"),
-    ), 422 if errors else 200
+    )
+
+
+@bp.route("/t/<tenant>/admin/sign-in", methods=["GET", "POST"])
+@requires("core.tenant.admin")
+def settings():
+    def stored() -> dict:
+        provider = services.provider_of(db.session)
+        if provider is None:
+            return {"enabled": True, "create_users": False, "client_secret_ref": services.secret_ref_for(g.tenant)}
+        values = {c: getattr(provider, c) for c in ("display_name", "issuer", "client_id", "client_secret_ref",
+                                                    "create_users", "default_role", "enabled")}
+        return {**values, "allowed_domains": "\n".join(provider.allowed_domains)}
+
+    return form_page(_settings_page, _save_provider, read=_provider_input, initial=stored,
+                     flash_message=_("Single sign-on settings saved."), done=url_for("oidc.settings"))
