@@ -95,3 +95,17 @@ def test_a_page_number_past_any_list_is_an_empty_page_not_a_500(client, make_ten
     tenant = make_tenant()
     login(client, make_user(("tenant_admin", tenant), ("staff", tenant)))
     assert client.get(f"/t/{tenant.slug}/{path}?page=99999999999999999999999").status_code == 200
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("sv", "Kontrollsiffran i det svenska personnumret är fel."),
+    ("da", "Kontrolcifferet i det svenske personnummer er forkert."),
+    ("fi", "Ruotsalaisen henkilötunnuksen tarkistusnumero on väärin."),
+])
+def test_a_wrong_national_id_is_explained_in_the_readers_language(client, make_tenant, make_user, language, words):
+    tenant = make_tenant(country="SE", languages=("sv", "da", "fi", "en"))
+    login(client, make_user(("staff", tenant)), language=language)
+    response = client.post(f"/t/{tenant.slug}/people/new",
+                           data={"first_name": "Sara", "last_name": "Lind", "national_id": "811218-9877"})
+    assert response.status_code == 422 and words in response.text
+    assert "check digit" not in response.text
