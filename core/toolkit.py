@@ -84,6 +84,7 @@ from core.people.services import (
     lock_people,
     open_person,
     person_or_404,
+    person_or_invalid,
     search_people,
     update_person,
 )
@@ -135,7 +136,8 @@ __all__ = [
     # People, consent, national IDs.
     "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
     "PersonError", "PersonGone", "LegalHold",
-    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person", "search_people",
+    "create_person", "update_person", "get_person", "open_person", "person_or_404", "person_or_invalid",
+    "shown_person", "search_people",
     "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person", "held_by_plugins",
     "NationalId", "NationalIdError", "parse_national_id",
     # Person matching for duplicates (national ID, name + contact, name + birth year).

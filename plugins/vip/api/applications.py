@@ -6,8 +6,8 @@ from flask import current_app, g
 from flask.views import MethodView
 
 from core.toolkit import (
-    PageArgsSchema, abort_invalid, conflict_response, db, get_person, has_consent, has_permission, idempotent,
-    open_person, paginate, requires, shown_person,
+    PageArgsSchema, conflict_response, db, has_consent, has_permission, idempotent, open_person, paginate,
+    person_or_invalid, requires, shown_person,
 )
 from plugins.vip.api import api
 from plugins.vip.schemas import (
@@ -27,7 +27,7 @@ def _vault():
     return current_app.extensions["samverka"].vault
 
 
-
+NO_SUCH_PERSON = "No such person in this organisation."
 
 APPLICANT_FIELDS = tuple(VipApplicantSchema._declared_fields)
 
@@ -93,9 +93,7 @@ class VipApplications(MethodView):
         person = None
         person_id = data.pop("person_id", None)
         if person_id is not None:
-            person = get_person(db.session, person_id)
-            if person is None:
-                abort_invalid({"person_id": ["No such person in this organisation."]})
+            person = person_or_invalid(db.session, person_id, field="person_id", message=NO_SUCH_PERSON)
         channel = data.pop("channel")
         application = services.submit_application(db.session, _vault(), data, channel=channel,
                                                   country=g.tenant.country, person=person)
@@ -161,9 +159,7 @@ class VipApplicationMerge(MethodView):
         no legal hold); an application in line twice for one group is closed as merged.
         """
         application = services.application_or_404(db.session, application_id)
-        person = get_person(db.session, data["person_id"])
-        if person is None:
-            abort_invalid({"person_id": ["No such person in this organisation."]})
+        person = person_or_invalid(db.session, data["person_id"], field="person_id", message=NO_SUCH_PERSON)
         services.merge(db.session, application, person, hooks=g.hooks)
         db.session.flush()
         # Read before the commit: an erasure waiting for the person may remove it right after.

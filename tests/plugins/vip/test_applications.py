@@ -912,6 +912,28 @@ def test_the_paper_form_refuses_attaching_to_an_unknown_person(staff, submit, ma
     assert client.post(f"{base}/applications/new", data={**FORM, "duplicate_choice": "\u00b2"}).status_code == 302
 
 
+def test_the_paper_service_refuses_while_duplicates_exist_unless_staff_choose(app, submit, vault, vip_tenant,
+                                                                              db_session):
+    from core.errors import FieldError
+
+    existing = submit(phone="0701234567", email=None)
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        data = schemas.VipStaffApplicationInSchema().load({**FORM, "phone": "070 123 45 67", "email": "",
+                                                           "audience": "men"})
+        with pytest.raises(services.PossibleDuplicates) as raised:
+            services.submit_paper_application(db_session, vault, data, chosen=None, as_new=False,
+                                              country=vip_tenant.country)
+        assert raised.value.errors == {"duplicate_choice": []}
+        with pytest.raises(FieldError) as refused:
+            services.submit_paper_application(db_session, vault, data, chosen=10**8, as_new=False,
+                                              country=vip_tenant.country)
+        assert refused.value.errors == {"duplicate_choice": ["Choose one of the people shown."]}
+        application, person = services.submit_paper_application(db_session, vault, data, chosen=None, as_new=True,
+                                                                 country=vip_tenant.country)
+        assert person is None and application.person_id != existing.person_id
+        db_session.rollback()
+
+
 def test_a_paper_application_without_duplicates_is_saved_at_once(staff, vip_tenant, db_session):
     client, base = staff
     response = client.post(f"{base}/applications/new", data={**FORM, "applied_on": "2025-02-01", "language": "fi",
