@@ -75,7 +75,8 @@ def move(session: Session, application: Application, to_position: int, reason: s
     application not in line, or a move to where it already is.
     """
     if audience is not None and application.audience != audience:
-        raise WaitlistError({"application_id": [_("The application is on another waitlist.")]})
+        # Only the API names the waitlist, so these are the API's words (English, as before).
+        raise WaitlistError({"application_id": ["The application is on another waitlist."]})
     reason = clean_reason(reason)
     if application.status not in IN_LINE:
         raise WaitlistError({"application_id": [_("This application is not on the waitlist.")]})
