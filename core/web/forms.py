@@ -4,7 +4,7 @@ redirect), and forms generated from marshmallow schemas (plugin settings)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Union
 
 from flask import flash, redirect, request
@@ -16,6 +16,7 @@ from core.db import db
 from core.errors import Conflict, FieldError
 from core.sessions.models import AttendanceStatus
 from core.sessions.schemas import AttendanceInSchema
+from core.tenants.clock import from_local
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def read_moment(form: Mapping[str, Any], day: tuple[str, str], at: tuple[str, st
             errors.update(exc.errors)
     if errors:
         raise FieldError(errors)
-    return datetime.combine(*parts).replace(tzinfo=zone).astimezone(timezone.utc)
+    return from_local(*parts, zone)
 
 
 def read_attendance(scheduled: Any, form: Mapping[str, Any], message: str | None = None) -> dict[str, Any] | None:

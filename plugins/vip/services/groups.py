@@ -54,13 +54,13 @@ def group_or_404(session: Session, group_id: int) -> Group:
 
 
 def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:
-    """For each group: places ``taken`` (placed applications), places ``offered`` (open offers)
-    (:func:`place_counts`) and the start of its next meeting (three queries, also for no
+    """For each group: places ``placed`` (participants) and ``offered`` (held by open offers), as
+    :func:`place_counts` counts them, and the start of its next meeting (three queries, also for no
     groups: a page's query count never depends on it)."""
     ids = list(group_ids)
     now = as_utc(now or utcnow())
     result: dict[int, dict[str, Any]] = {
-        i: {"taken": places["placed"], "offered": places["offered"], "next_meeting_at": None}
+        i: {**places, "next_meeting_at": None}
         for i, places in place_counts(session, ids).items()}
     upcoming = session.execute(
         select(Meeting.group_id, func.min(ScheduledSession.starts_at))

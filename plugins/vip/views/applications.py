@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 
 from core.toolkit import (
-    ConsentGiver, FieldError, _, db, form_page, has_consent, has_permission, open_person, paginate,
+    ConsentGiver, FieldError, _, current_vault, db, form_page, has_consent, has_permission, open_person, paginate,
     person_or_invalid, requested_page, requires, shown_person,
 )
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
@@ -18,9 +18,6 @@ from plugins.vip.views.public import field_anchors
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
 
-
-def _vault():
-    return current_app.extensions["samverka"].vault
 
 
 def _filters(settings) -> tuple[dict, dict]:
@@ -61,7 +58,7 @@ def _detail(application, *, errors=None, typed=None):
         abort(404)
     db.session.commit()
     shown = shown_person(person, see_protected=has_permission("core.people.protected"))
-    duplicates = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
+    duplicates = services.possible_duplicates(db.session, current_vault(), application, country=g.tenant.country)
     consent = has_consent(db.session, person, plugin="vip")
     return render_template(
         "vip/applications_detail.html", application=application, person=person, shown=shown,
@@ -129,7 +126,7 @@ def _new_form(settings, typed, errors):
     if "duplicate_choice" in errors:
         data, _errors = load_form(VipStaffApplicationInSchema(audiences=settings["audiences"]),
                                            typed)
-        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country) if data else ()
+        duplicates = services.possible_duplicates(db.session, current_vault(), data, country=g.tenant.country) if data else ()
     return render_template(
         "vip/applications_new.html", typed=typed, errors={k: v for k, v in errors.items() if v},
         duplicates=duplicates, audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS,
@@ -151,7 +148,7 @@ def _staff_anchors(audiences) -> list[tuple[str, str]]:
 def _submit(data: dict, choice: str):
     """Save the paper application as staff chose: a new person ("new"), or one of the possible
     duplicates (their id); the rule is the service's."""
-    return services.submit_paper_application(db.session, _vault(), data, chosen=posted_id(choice),
+    return services.submit_paper_application(db.session, current_vault(), data, chosen=posted_id(choice),
                                              as_new=choice == "new", country=g.tenant.country)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from flask import current_app, g, render_template, request, session, url_for
 
-from core.toolkit import AnswerPage, _, answer_page, db, force_locale, form_page, get_locale, limited, public
+from core.toolkit import (
+    AnswerPage, _, answer_page, current_vault, db, force_locale, form_page, get_locale, limited, public,
+)
 from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.schemas import VipApplicationInSchema
 from plugins.vip.services import applications as services
@@ -41,7 +43,7 @@ def apply():
 
     def submit(data):
         application = services.submit_application(
-            db.session, current_app.extensions["samverka"].vault, data, channel=Channel.web,
+            db.session, current_vault(), data, channel=Channel.web,
             country=g.tenant.country, language=str(get_locale()))
         session[APPLIED_KEY] = "email" if letters.recipient(application) is not None else "no_email"
 

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from core.toolkit import (
     N_, Conflict, FieldError, Person, PersonError, Vault, _, add_consent, create_person, current_tenant,
-    force_locale, get_locale, lock_people, person_or_invalid, queue_email, record_audit, update_person, utcnow,
+    force_locale, get_locale, lock_people, new_token, person_or_invalid, queue_email, record_audit, update_person,
+    utcnow,
 )
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
-from plugins.vip.services import letters, links
+from plugins.vip.services import letters
 from plugins.vip.services.applications.common import ApplicationError, open_applications
 from plugins.vip.services.applications.duplicates import possible_duplicates
 from plugins.vip.services.ranking import initial_rank
@@ -169,7 +170,7 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     if not to:
         return  # no email address: staff contact the applicant another way
     tenant = current_tenant(session)
-    token, application.withdraw_token_hash = links.new_token()
+    token, application.withdraw_token_hash = new_token()
     session.flush()
     queue_email(session, to=to, template="vip/email/acknowledgement", key=f"vip.ack.{application.id}",
                 language=language, tenant=tenant,
