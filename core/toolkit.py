@@ -111,7 +111,8 @@ from core.tokens import matches as token_matches
 from core.tokens import new_token
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.forms import form_page, load_input, read_attendance, read_date, read_moment, read_time, typed_answers
+from core.sessions.forms import read_attendance
+from core.web.forms import form_page, load_input, read_date, read_moment, read_time, typed_answers
 from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema, conflict_response
 from core.web.ratelimit import limited

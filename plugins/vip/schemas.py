@@ -36,7 +36,7 @@ from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services import outreach as outreach_services
 from plugins.vip.services import waitlist
 from plugins.vip.services.applications import LANGUAGES, WITHDRAWAL_REASONS
-from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX
+from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX
 from plugins.vip.settings import AUDIENCES
 
 # --------------------------------------------------------------------------- applications: input
