@@ -8,10 +8,11 @@ from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (
-    PageArgsSchema, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate, requires, utcnow,
+    OfferStatus, PageArgsSchema, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate, requires,
+    utcnow,
 )
 from plugins.vip.api import api
-from plugins.vip.models import Application, Group, Offer, OfferStatus
+from plugins.vip.models import Application, Group, Offer
 from plugins.vip.schemas import (
     MovePage,
     VipAnswerInSchema,

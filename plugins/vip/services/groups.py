@@ -18,7 +18,7 @@ from plugins.vip.models import (
 )
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services.offers import OfferConflict, place_counts, withdraw_offers
-from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError  # noqa: F401
+from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 

@@ -18,6 +18,7 @@ from core.people import services as people
 from core.people.models import Consent, ConsentGiver, Person
 from core.sessions.models import Attendance
 from core.sessions.services import create_session
+from core.toolkit import OfferStatus
 from plugins.vip.models import (
     Application,
     ApplicationStatus,
@@ -27,7 +28,6 @@ from plugins.vip.models import (
     GroupStatus,
     Meeting,
     Offer,
-    OfferStatus,
     Outreach,
 )
 from plugins.vip import schemas

@@ -8,7 +8,7 @@ from typing import Iterable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from core.toolkit import N_, Conflict, FieldError, NotFound, Person, _, get_or_404, withdraw_offer
+from core.toolkit import N_, Conflict, FieldError, NotFound, OfferStatus, Person, _, get_or_404, withdraw_offer
 from plugins.vip.models import (
     IN_LINE,
     Application,
@@ -16,7 +16,6 @@ from plugins.vip.models import (
     Channel,
     Group,
     GroupStatus,
-    OfferStatus,
 )
 from plugins.vip.services import locks, offers
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.toolkit import Attendance, Consent, Person, ScheduledSession, _, lookup_digest, record_audit, utcnow
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, OfferStatus
+from core.toolkit import (
+    Attendance, Consent, OfferStatus, Person, ScheduledSession, _, lookup_digest, record_audit, utcnow,
+)
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting
 from plugins.vip.services import locks
 from plugins.vip.services.applications.common import (
     WITHDRAWAL_REASONS,
