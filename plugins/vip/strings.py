@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from core.toolkit import N_, OfferStatus, register_field_labels, register_labels
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus
-from plugins.vip.settings import AUDIENCE_LABELS  # noqa: F401  (views read the labels from here)
 
 NAVIGATION = (N_("VIP"),)
 

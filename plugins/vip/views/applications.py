@@ -11,8 +11,7 @@ from core.toolkit import (
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
 from plugins.vip.schemas import VipMergeSchema, VipStaffApplicationInSchema, VipWithdrawalSchema, load_form
 from plugins.vip.services import applications as services
-from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp, posted_id
 from plugins.vip.views.public import field_anchors
 

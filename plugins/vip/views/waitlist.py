@@ -12,8 +12,7 @@ from core.toolkit import (
 from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist
-from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp
 
 #: Rows on one page of a waitlist.
