@@ -16,6 +16,18 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: No token core or a plugin gives out is longer; a longer one from a URL is not looked up.
+MAX_TOKEN = 200
+
+
+def lookup_digest(token: str | None) -> str | None:
+    """The :func:`digest` to look ``token`` (from a URL or a form) up by; None for an empty one
+    or one longer than any token given out (:data:`MAX_TOKEN`), which is then not looked up."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    return digest(token)
+
+
 def new_token() -> tuple[str, str]:
     """A fresh URL-safe token (shown once) and its :func:`digest` (stored)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)

@@ -30,6 +30,7 @@ from core.db import (
     db,
     utcnow,
 )
+from core.extensions import current_roles, current_vault
 from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error, get_or_404, get_or_invalid
 from core.hookspecs import hookimpl
 from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
@@ -83,6 +84,7 @@ from core.people.services import (
     lock_people,
     open_person,
     person_or_404,
+    person_or_invalid,
     search_people,
     update_person,
 )
@@ -103,11 +105,13 @@ from core.tenants.models import Tenant
 from core.tenants.clock import current_tenant, current_zone, from_local, local, local_time, zone
 from core.tenants.services import plugin_settings, plugin_tenants
 from core.tokens import digest as digest_token
+from core.tokens import lookup_digest
 from core.tokens import matches as token_matches
 from core.tokens import new_token
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.web.forms import form_page, load_input, read_attendance, read_date, read_moment, read_time, typed_answers
+from core.sessions.forms import read_attendance
+from core.web.forms import form_page, load_input, read_date, read_moment, read_time, typed_answers
 from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema, conflict_response
 from core.web.ratelimit import limited
@@ -125,16 +129,17 @@ __all__ = [
     # Permissions.
     "requires", "public", "declared_permission", "has_permission", "current_user", "User",
     # Staff: users holding any role at the current tenant (and, for aggregates, at several).
-    "staff_query", "staff_of_tenant", "staff_roles", "staff_emails", "upsert_local_user",
+    "staff_query", "staff_of_tenant", "staff_roles", "staff_emails", "upsert_local_user", "current_roles",
     # Pagination of lists (pages and API).
     "Page", "PageArgsSchema", "page_schema", "paginate", "requested_page",
     "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_PAGE",
     # Audit.
     "record_audit", "Actor", "acting_as", "current_actor",
     # People, consent, national IDs.
-    "Person", "Consent", "ConsentGiver", "Vault", "Duplicate",
+    "Person", "Consent", "ConsentGiver", "Vault", "current_vault", "Duplicate",
     "PersonError", "PersonGone", "LegalHold",
-    "create_person", "update_person", "get_person", "open_person", "person_or_404", "shown_person", "search_people",
+    "create_person", "update_person", "get_person", "open_person", "person_or_404", "person_or_invalid",
+    "shown_person", "search_people",
     "lock_people", "find_duplicates", "add_consent", "has_consent", "erase_person", "held_by_plugins",
     "NationalId", "NationalIdError", "parse_national_id",
     # Person matching for duplicates (national ID, name + contact, name + birth year).
@@ -147,7 +152,7 @@ __all__ = [
     "Tenant", "TenantHooks", "plugin_settings", "plugin_tenants",
     "current_tenant", "zone", "current_zone", "local", "local_time", "from_local",
     # Tokens in links and cookies: shown once, only their digest stored.
-    "new_token", "digest_token", "token_matches",
+    "new_token", "digest_token", "lookup_digest", "token_matches",
     # Email to a person or contact in their language, from templates, queued in the outbox.
     "queue_email", "queued_keys", "recipient_language", "render_email", "tenant_url",
     # Offers with a deadline: the model's columns, one-time answers, expiry, the public answer page.

@@ -12,10 +12,10 @@ from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import current_tenant_id
 from core.jobs.models import OutboxMessage
 from core.jobs.services import InvalidRecipient, enqueue_email
 from core.people.models import Person
+from core.tenants.clock import current_tenant
 from core.tenants.models import Tenant
 from core.web.urls import external_url
 
@@ -90,7 +90,7 @@ def queue_email(session: Session, *, to: str | None, template: str, key: str, co
     to = (to or "").strip()
     if not to:
         return None
-    tenant = tenant or session.get(Tenant, current_tenant_id())
+    tenant = tenant or current_tenant(session)
     subject, text, html = render_email(template, context or {}, tenant=tenant,
                                        language=language or recipient_language(person, tenant))
     try:

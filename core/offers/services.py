@@ -20,14 +20,11 @@ from sqlalchemy.orm import Session
 from core.db import as_utc
 from core.errors import Conflict, NotFound
 from core.offers.models import OfferMixin, OfferStatus
-from core.tokens import digest, new_token
+from core.tokens import lookup_digest, new_token
 
 O = TypeVar("O", bound=OfferMixin)
 
 #: No answer link carries a longer token; a longer one is not looked up.
-MAX_TOKEN = 200
-
-
 class OfferConflict(Conflict):
     """The offer cannot be answered or changed as asked (409). ``kind`` names the page an
     answer link shows for it (see core.offers.pages): a plugin's subclass may set its own."""
@@ -43,12 +40,6 @@ class OfferExpired(OfferConflict):
     """The time to answer the offer is over."""
 
     kind = "expired"
-
-
-def _digest(token: str | None) -> str | None:
-    if not token or len(token) > MAX_TOKEN:
-        return None
-    return digest(token)
 
 
 def issue_offer(session: Session, offer: O, *, now: datetime, days: int) -> str:
@@ -67,10 +58,10 @@ def issue_offer(session: Session, offer: O, *, now: datetime, days: int) -> str:
 def offer_for_token(session: Session, model: type[O], token: str | None, *options: Any) -> O | None:
     """The offer of ``model`` behind an answer link in the current tenant, whatever its status
     (so a used link can say so), or None; ``options`` are loader options for what the page shows."""
-    digest = _digest(token)
-    if digest is None:
+    token_hash = lookup_digest(token)
+    if token_hash is None:
         return None
-    return session.scalar(select(model).where(model.token_hash == digest).options(*options))
+    return session.scalar(select(model).where(model.token_hash == token_hash).options(*options))
 
 
 def is_expired(offer: OfferMixin, now: datetime) -> bool:

@@ -170,6 +170,17 @@ def get_person(session: Session, person_id: int) -> Person | None:
     return person if person is not None and person.anonymised_at is None else None
 
 
+def person_or_invalid(session: Session, person_id: int, *, field: str, message: str) -> Person:
+    """As :func:`get_person`, or :class:`FieldError` saying ``message`` at ``field``: for a person
+    the input names (a 422 on that field), where :func:`person_or_404` is for the id in the
+    address. An anonymised person is refused like a missing one (core.errors.get_or_invalid for
+    people)."""
+    person = get_person(session, person_id)
+    if person is None:
+        raise FieldError({field: [message]})
+    return person
+
+
 def open_person(session: Session, person_id: int, *, purpose: str = "read") -> Person | None:
     """:func:`get_person`, recording the read in the audit log (``person.<purpose>``)."""
     person = get_person(session, person_id)

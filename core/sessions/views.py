@@ -14,7 +14,8 @@ from core.pagination import paginate, requested_page
 from core.sessions import services
 from core.sessions.models import CalendarFeed
 from core.validation import clean_fields
-from core.web.forms import form_page, read_attendance
+from core.sessions.forms import read_attendance
+from core.web.forms import form_page
 from core.web.i18n import programmes
 from core.web.urls import external_url, public_host
 

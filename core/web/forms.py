@@ -4,7 +4,7 @@ redirect), and forms generated from marshmallow schemas (plugin settings)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Union
 
 from flask import flash, redirect, request
@@ -14,8 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from core.db import db
 from core.errors import Conflict, FieldError
-from core.sessions.models import AttendanceStatus
-from core.sessions.schemas import AttendanceInSchema
+from core.tenants.clock import from_local
 
 
 @dataclass(frozen=True)
@@ -265,21 +264,4 @@ def read_moment(form: Mapping[str, Any], day: tuple[str, str], at: tuple[str, st
             errors.update(exc.errors)
     if errors:
         raise FieldError(errors)
-    return datetime.combine(*parts).replace(tzinfo=zone).astimezone(timezone.utc)
-
-
-def read_attendance(scheduled: Any, form: Mapping[str, Any], message: str | None = None) -> dict[str, Any] | None:
-    """A session's attendance form (one choice a participant, named ``status-<person id>``)
-    loaded as the API's attendance input (``AttendanceInSchema``), or None when nothing was
-    chosen. A choice that is not one of the options is refused at its row (the person's id),
-    saying ``message`` (the page's words; by default core's)."""
-    entries = [{"person_id": row.person_id, "status": form.get(f"status-{row.person_id}", "") or None}
-               for row in scheduled.attendance]
-    message = message or gettext("Choose one of the options.")
-    wrong = {str(e["person_id"]): [message] for e in entries
-             if e["status"] is not None and e["status"] not in AttendanceStatus._value2member_map_}
-    if wrong:
-        raise FieldError(wrong)
-    if not any(e["status"] for e in entries):
-        return None
-    return load_input(AttendanceInSchema(), {"attendance": entries})
+    return from_local(*parts, zone)

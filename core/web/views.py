@@ -104,13 +104,13 @@ def permitted_links(links: Iterable[tuple[str, T]]) -> list[tuple[str, T]]:
     page exists, the user holds the permission it declares (or it is public), and its address
     needs nothing beyond what the request has (the tenant)."""
     shown = []
-    for endpoint, text in links:
+    for endpoint, link_text in links:
         view = current_app.view_functions.get(endpoint)
         permission = declared_permission(view, "GET") if view is not None else None
         if permission is None or (permission != PUBLIC and not has_permission(permission)):
             continue
         try:
-            shown.append((url_for(endpoint), text))
+            shown.append((url_for(endpoint), link_text))
         except BuildError:  # a page that needs more than the tenant in its address
             continue
     return shown

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
-from core.toolkit import current_zone, from_local, upsert_local_user, utcnow
+from core.toolkit import current_roles, current_vault, current_zone, from_local, upsert_local_user, utcnow
 from plugins.vip.models import Application, ApplicationStatus
 from plugins.vip.schemas import VipStaffApplicationInSchema
 from plugins.vip.services import applications, groups, meetings, offers, outreach, training, waitlist
@@ -66,7 +65,7 @@ SERVICE_USERS = [("Rut", "Ek", 1975, "Daglig verksamhet Kvarngärdet"), ("Sven",
 def load(session, tenant) -> None:
     if tenant.slug not in APPLICANTS or session.scalar(select(Application.id).limit(1)) is not None:
         return
-    roles = current_app.extensions["samverka"].roles
+    roles = current_roles()
     leaders = [upsert_local_user(session, roles, email=email, name=name, password=None,
                                  grants=[("vip.leader", tenant)]) for name, email in LEADERS[tenant.slug]]
     if current_settings(session)["trains_leaders"]:
@@ -98,7 +97,7 @@ def _leader_courses(session) -> None:
 
 
 def _applications(session, tenant) -> dict[str, list[Application]]:
-    vault = current_app.extensions["samverka"].vault
+    vault = current_vault()
     schema = VipStaffApplicationInSchema(audiences=current_settings(session)["audiences"])
     made: dict[str, list[Application]] = {"women": [], "men": []}
     now = utcnow()
@@ -167,7 +166,7 @@ def _waitlists(session, people: dict[str, list[Application]]) -> None:
 
 
 def _outreach(session, tenant, people: dict[str, list[Application]]) -> None:
-    vault = current_app.extensions["samverka"].vault
+    vault = current_vault()
     today = date.today()
     for n, application in enumerate(people["women"][:6] + people["men"][:5]):
         outreach.record(session, vault, {"person_id": application.person_id, "service": "Daglig verksamhet Kvarngärdet",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import Base, OfferMixin, OfferStatus, TenantOwned, utcnow  # noqa: F401  (OfferStatus: VIP's code and tests import it from here)
+from core.toolkit import Base, OfferMixin, TenantOwned, utcnow
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -22,6 +22,7 @@ from core.toolkit import (
     ID,
     MAX_ID,
     N_,
+    OfferStatus,
     ConsentGiver,
     FreeText,
     Name,
@@ -31,12 +32,12 @@ from core.toolkit import (
     lazy_gettext,
     page_schema,
 )
-from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus, OfferStatus
+from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services import outreach as outreach_services
 from plugins.vip.services import waitlist
 from plugins.vip.services.applications import LANGUAGES, WITHDRAWAL_REASONS
-from plugins.vip.services.groups import LOCATION_MAX, NAME_MAX
+from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX
 from plugins.vip.settings import AUDIENCES
 
 # --------------------------------------------------------------------------- applications: input

@@ -5,9 +5,8 @@ puts it in the plugin's catalogs (plugins/vip/translations)."""
 
 from __future__ import annotations
 
-from core.toolkit import N_, register_field_labels, register_labels
-from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus, OfferStatus
-from plugins.vip.settings import AUDIENCE_LABELS  # noqa: F401  (views read the labels from here)
+from core.toolkit import N_, OfferStatus, register_field_labels, register_labels
+from plugins.vip.models import ApplicationStatus, Channel, ContactVia, GroupStatus
 
 NAVIGATION = (N_("VIP"),)
 

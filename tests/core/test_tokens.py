@@ -43,3 +43,12 @@ def test_matching_compares_in_constant_time(monkeypatch):
     assert tokens.matches(token, stored) is True
     assert tokens.matches("guess", stored) is False
     assert seen == [(stored.encode(), stored.encode()), (tokens.digest("guess").encode(), stored.encode())]
+
+
+def test_a_token_is_looked_up_by_its_digest_unless_empty_or_longer_than_any_given_out():
+    token, stored = tokens.new_token()
+    assert tokens.lookup_digest(token) == stored
+    longest = "x" * tokens.MAX_TOKEN
+    assert tokens.lookup_digest(longest) == tokens.digest(longest)
+    assert tokens.lookup_digest(longest + "x") is None
+    assert tokens.lookup_digest("") is None and tokens.lookup_digest(None) is None

@@ -355,3 +355,10 @@ def test_the_tutorial_shows_the_partner_plugin_as_it_is():
     assert files - {path for path, _whole, _code in shown} == set(), "the tutorial does not show these files"
     tests = {path for path, whole, _code in shown if whole and path.startswith("tests/test_")}
     assert tests, "the tutorial's step on tests shows none of the partner plugin's test files in whole"
+
+
+def test_current_vault_and_roles_are_the_apps_own(app):
+    state = app.extensions["samverka"]
+    with app.app_context():
+        assert toolkit.current_vault() is state.vault
+        assert toolkit.current_roles() is state.roles

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 
 from core.toolkit import (
-    PageArgsSchema, abort_invalid, conflict_response, db, get_person, has_consent, has_permission, idempotent,
-    open_person, paginate, requires, shown_person,
+    PageArgsSchema, conflict_response, current_vault, db, has_consent, has_permission, idempotent, open_person,
+    paginate, person_or_invalid, requires, shown_person,
 )
 from plugins.vip.api import api
 from plugins.vip.schemas import (
@@ -23,11 +23,8 @@ from plugins.vip.schemas import (
 from plugins.vip.services import applications as services
 
 
-def _vault():
-    return current_app.extensions["samverka"].vault
 
-
-
+NO_SUCH_PERSON = "No such person in this organisation."
 
 APPLICANT_FIELDS = tuple(VipApplicantSchema._declared_fields)
 
@@ -93,11 +90,9 @@ class VipApplications(MethodView):
         person = None
         person_id = data.pop("person_id", None)
         if person_id is not None:
-            person = get_person(db.session, person_id)
-            if person is None:
-                abort_invalid({"person_id": ["No such person in this organisation."]})
+            person = person_or_invalid(db.session, person_id, field="person_id", message=NO_SUCH_PERSON)
         channel = data.pop("channel")
-        application = services.submit_application(db.session, _vault(), data, channel=channel,
+        application = services.submit_application(db.session, current_vault(), data, channel=channel,
                                                   country=g.tenant.country, person=person)
         body = _detail(services.get_application(db.session, application.id))
         db.session.commit()
@@ -142,7 +137,7 @@ class VipApplicationDuplicates(MethodView):
         their contact's) or birth year. Nothing is merged without a merge request.
         """
         application = services.application_or_404(db.session, application_id)
-        found = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
+        found = services.possible_duplicates(db.session, current_vault(), application, country=g.tenant.country)
         return [{"person": _applicant(d.person), "reasons": list(d.reasons),
                  "application_ids": [a.id for a in d.applications]} for d in found]
 
@@ -161,9 +156,7 @@ class VipApplicationMerge(MethodView):
         no legal hold); an application in line twice for one group is closed as merged.
         """
         application = services.application_or_404(db.session, application_id)
-        person = get_person(db.session, data["person_id"])
-        if person is None:
-            abort_invalid({"person_id": ["No such person in this organisation."]})
+        person = person_or_invalid(db.session, data["person_id"], field="person_id", message=NO_SUCH_PERSON)
         services.merge(db.session, application, person, hooks=g.hooks)
         db.session.flush()
         # Read before the commit: an erasure waiting for the person may remove it right after.

@@ -38,7 +38,7 @@ def _groups_out(groups) -> list[dict]:
         "capacity": group.capacity, "status": group.status, "created_at": group.created_at,
         "leaders": [{"user_id": gl.user_id, "name": gl.user.name, "trained_on": trained.get(gl.user_id)}
                     for gl in group.leaders],
-        "places_taken": info[group.id]["taken"], "places_offered": info[group.id]["offered"],
+        "places_taken": info[group.id]["placed"], "places_offered": info[group.id]["offered"],
         "next_meeting_at": info[group.id]["next_meeting_at"],
     } for group in groups]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 
 from core.toolkit import (
-    PROBLEM_JSON, PageArgsSchema, abort_invalid, conflict_response, db, idempotent, record_audit, requires,
+    PROBLEM_JSON, PageArgsSchema, abort_invalid, conflict_response, current_vault, db, idempotent, record_audit,
+    requires,
 )
 from plugins.vip.api import api
 from plugins.vip.schemas import (
@@ -36,9 +37,6 @@ IMPORT_BODY = {
 }
 
 
-def _vault():
-    return current_app.extensions["samverka"].vault
-
 
 @api.route("/outreach")
 class OutreachList(MethodView):
@@ -59,7 +57,7 @@ class OutreachList(MethodView):
     def post(self, data):
         """Record outreach for one person, registered or new (matched by national ID or name
         and birth date before anyone is created)."""
-        done = services.record(db.session, _vault(), data, country=g.tenant.country)
+        done = services.record(db.session, current_vault(), data, country=g.tenant.country)
         db.session.commit()
         return done.outreach, 201 if done.created else 200
 
@@ -96,7 +94,7 @@ class OutreachImport(MethodView):
         else:
             abort_invalid({"rows": [{"row": 0, "column": None,
                                      "message": "Send the file as text/csv or as multipart/form-data."}]})
-        report = services.import_file(db.session, _vault(), raw, country=g.tenant.country)
+        report = services.import_file(db.session, current_vault(), raw, country=g.tenant.country)
         db.session.commit()
         counts = {key: getattr(report, key) for key in ("rows", "created", "updated", "unchanged", "people_created")}
         return counts, 201 if report.created or report.people_created else 200

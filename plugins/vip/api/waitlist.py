@@ -8,11 +8,11 @@ from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (
-    PageArgsSchema, abort_invalid, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate,
-    requires, utcnow,
+    OfferStatus, PageArgsSchema, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate, requires,
+    utcnow,
 )
 from plugins.vip.api import api
-from plugins.vip.models import Application, Group, Offer, OfferStatus
+from plugins.vip.models import Application, Group, Offer
 from plugins.vip.schemas import (
     MovePage,
     VipAnswerInSchema,
@@ -82,9 +82,8 @@ class WaitlistMoves(MethodView):
         """Move an application to another position; the reason is required, and the move logged."""
         audience = _audience_or_404(audience)
         application = _application(data["application_id"])
-        if application.audience != audience:
-            abort_invalid({"application_id": ["The application is on another waitlist."]})
-        entry = waitlist.move(db.session, application, data["to_position"], data["reason"], g.get("user"))
+        entry = waitlist.move(db.session, application, data["to_position"], data["reason"], g.get("user"),
+                              audience=audience)
         db.session.commit()
         return entry
 

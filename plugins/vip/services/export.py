@@ -35,9 +35,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.hookspecs import ErasureReport
 from core.toolkit import (
-    Attendance, Person, ScheduledSession, Tenant, as_utc, utcnow, withdraw_offer, zone as tenant_zone,
+    Attendance, OfferStatus, Person, ScheduledSession, Tenant, as_utc, utcnow, withdraw_offer,
+    zone as tenant_zone,
 )
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, OfferStatus, Outreach, Trainee
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
 
 #: The word an application closed by anonymisation carries in ``closed_reason``.

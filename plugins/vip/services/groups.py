@@ -18,7 +18,7 @@ from plugins.vip.models import (
 )
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services.offers import OfferConflict, place_counts, withdraw_offers
-from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError  # noqa: F401
+from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 
@@ -54,13 +54,13 @@ def group_or_404(session: Session, group_id: int) -> Group:
 
 
 def summaries(session: Session, group_ids: Iterable[int], now: datetime | None = None) -> dict[int, dict[str, Any]]:
-    """For each group: places ``taken`` (placed applications), places ``offered`` (open offers)
-    (:func:`place_counts`) and the start of its next meeting (three queries, also for no
+    """For each group: places ``placed`` (participants) and ``offered`` (held by open offers), as
+    :func:`place_counts` counts them, and the start of its next meeting (three queries, also for no
     groups: a page's query count never depends on it)."""
     ids = list(group_ids)
     now = as_utc(now or utcnow())
     result: dict[int, dict[str, Any]] = {
-        i: {"taken": places["placed"], "offered": places["offered"], "next_meeting_at": None}
+        i: {**places, "next_meeting_at": None}
         for i, places in place_counts(session, ids).items()}
     upcoming = session.execute(
         select(Meeting.group_id, func.min(ScheduledSession.starts_at))

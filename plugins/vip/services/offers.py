@@ -36,7 +36,7 @@ from core.toolkit import (
     N_,
     Attendance,
     FieldError,
-    OfferAnswered,
+    OfferStatus,
     ScheduledSession,
     Tenant,
     _,
@@ -54,7 +54,6 @@ from core.toolkit import (
     withdraw_offer,
 )
 from core.toolkit import OfferConflict as CoreOfferConflict
-from core.toolkit import OfferExpired  # noqa: F401  (answer() raises it; callers know it as offers.OfferExpired)
 from core.toolkit import offer_for_token as core_offer_for_token
 from core.toolkit import record_audit as record
 from plugins.vip.models import (
@@ -66,7 +65,6 @@ from plugins.vip.models import (
     GroupStatus,
     Meeting,
     Offer,
-    OfferStatus,
 )
 from plugins.vip.services import letters, locks, waitlist
 from plugins.vip.settings import current_settings
@@ -94,9 +92,6 @@ class GroupFull(OfferConflict):
 
     kind = "full"  # the answer page says so
 
-
-#: The name VIP's callers and tests know core's "answered before" by.
-AlreadyAnswered = OfferAnswered
 
 
 class ApplicationChanged(OfferConflict):
@@ -326,7 +321,7 @@ def answer(session: Session, offer: Offer, accept: bool, *, by_user=None, via_li
     Yes: the applicant gets the place (:func:`place`). No: the application is closed as
     declined, or, when staff say so with ``keep_in_line``, waits on for a later group; the
     place goes to the next in line. An offer answered, withdrawn or expired before raises
-    :class:`AlreadyAnswered` or :class:`OfferExpired` (core's one-time rule) and changes nothing.
+    :class:`OfferAnswered` or :class:`OfferExpired` (core's one-time rule) and changes nothing.
     """
     now = as_utc(now)
     application = _lock_application_and_person(session, offer.application_id)

@@ -62,7 +62,7 @@ def clean_reason(reason: str | None, field: str = "reason") -> str:
 
 
 def move(session: Session, application: Application, to_position: int, reason: str | None, user=None,
-         *, now=None) -> WaitlistMove:
+         *, now=None, audience: str | None = None) -> WaitlistMove:
     """Move ``application`` to ``to_position`` (1 is first) on its waitlist, for ``reason``.
 
     The reason is required. The application gets a rank between its new neighbours (or
@@ -70,9 +70,13 @@ def move(session: Session, application: Application, to_position: int, reason: s
     (from and to position, reason, ``user`` or None for an API client or the system) and
     in the audit log (positions and audience only: a reason may name a person's
     circumstances, so it stays in the move, which staff read, and out of the log).
-    Raises :class:`WaitlistError` for a blank reason, a position outside the line, an
+    Raises :class:`WaitlistError` for an application on another waitlist than ``audience``
+    (the one the caller named, if any), a blank reason, a position outside the line, an
     application not in line, or a move to where it already is.
     """
+    if audience is not None and application.audience != audience:
+        # Only the API names the waitlist, so these are the API's words (English, as before).
+        raise WaitlistError({"application_id": ["The application is on another waitlist."]})
     reason = clean_reason(reason)
     if application.status not in IN_LINE:
         raise WaitlistError({"application_id": [_("This application is not on the waitlist.")]})

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 
 from core.toolkit import (
-    Conflict, ConsentGiver, FieldError, _, db, form_page, get_person, has_consent, has_permission,
-    open_person, paginate, requested_page, requires, shown_person,
+    ConsentGiver, FieldError, _, current_vault, db, form_page, has_consent, has_permission, open_person, paginate,
+    person_or_invalid, requested_page, requires, shown_person,
 )
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
 from plugins.vip.schemas import VipMergeSchema, VipStaffApplicationInSchema, VipWithdrawalSchema, load_form
 from plugins.vip.services import applications as services
-from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp, posted_id
 from plugins.vip.views.public import field_anchors
 
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "fi": "Suomi", "en": "English"}
 
-
-def _vault():
-    return current_app.extensions["samverka"].vault
 
 
 def _filters(settings) -> tuple[dict, dict]:
@@ -61,7 +57,7 @@ def _detail(application, *, errors=None, typed=None):
         abort(404)
     db.session.commit()
     shown = shown_person(person, see_protected=has_permission("core.people.protected"))
-    duplicates = services.possible_duplicates(db.session, _vault(), application, country=g.tenant.country)
+    duplicates = services.possible_duplicates(db.session, current_vault(), application, country=g.tenant.country)
     consent = has_consent(db.session, person, plugin="vip")
     return render_template(
         "vip/applications_detail.html", application=application, person=person, shown=shown,
@@ -88,9 +84,8 @@ def _merge_input(form) -> dict:
 
 
 def _merge(application, data: dict):
-    person = get_person(db.session, data["person_id"])
-    if person is None:
-        raise FieldError({"person_id": [_("Choose the person to merge into.")]})
+    person = person_or_invalid(db.session, data["person_id"], field="person_id",
+                               message=_("Choose the person to merge into."))
     services.merge(db.session, application, person, hooks=g.hooks)
     return person
 
@@ -123,15 +118,6 @@ def withdraw_application(application_id: int):
         done=url_for("vip.application", application_id=application_id))
 
 
-class PossibleDuplicates(Conflict, FieldError):
-    """Registered people may be the applicant: staff choose before anything is saved (a 409
-    showing them, with no field in error)."""
-
-    def __init__(self) -> None:
-        FieldError.__init__(self, {"duplicate_choice": []})
-        self.args = ("possible duplicates",)
-
-
 def _new_form(settings, typed, errors):
     """The paper application form; with an error on ``duplicate_choice``, the people the
     applicant may be, to choose from."""
@@ -139,7 +125,7 @@ def _new_form(settings, typed, errors):
     if "duplicate_choice" in errors:
         data, _errors = load_form(VipStaffApplicationInSchema(audiences=settings["audiences"]),
                                            typed)
-        duplicates = services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country) if data else ()
+        duplicates = services.possible_duplicates(db.session, current_vault(), data, country=g.tenant.country) if data else ()
     return render_template(
         "vip/applications_new.html", typed=typed, errors={k: v for k, v in errors.items() if v},
         duplicates=duplicates, audiences=settings["audiences"], audience_labels=AUDIENCE_LABELS,
@@ -159,18 +145,10 @@ def _staff_anchors(audiences) -> list[tuple[str, str]]:
 
 
 def _submit(data: dict, choice: str):
-    """Save the paper application: for a new person (``choice`` "new", or no possible duplicate),
-    or for the registered person chosen among the possible duplicates."""
-    person = None
-    if chosen := posted_id(choice):
-        person = get_person(db.session, chosen)
-        if person is None:
-            raise FieldError({"duplicate_choice": [_("Choose one of the people shown.")]})
-    elif choice != "new" and services.possible_duplicates(db.session, _vault(), data, country=g.tenant.country):
-        raise PossibleDuplicates()
-    application = services.submit_application(db.session, _vault(), data, channel=Channel.paper,
-                                              country=g.tenant.country, person=person, person_field="duplicate_choice")
-    return application, person
+    """Save the paper application as staff chose: a new person ("new"), or one of the possible
+    duplicates (their id); the rule is the service's."""
+    return services.submit_paper_application(db.session, current_vault(), data, chosen=posted_id(choice),
+                                             as_new=choice == "new", country=g.tenant.country)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])

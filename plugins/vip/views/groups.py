@@ -13,8 +13,7 @@ from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.schemas import VipGroupInSchema, VipGroupPatchSchema, VipMeetingPatchSchema, VipMeetingsInSchema
 from plugins.vip.services.register import trained_dates
-from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp
 
 def _zone():

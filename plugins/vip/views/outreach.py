@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, g, render_template, request, url_for
 
 from core.toolkit import (
-    N_, FieldError, _, db, form_page, get_person, has_permission, record_audit, requested_page, requires,
-    search_people,
+    N_, FieldError, _, current_vault, db, form_page, get_person, has_permission, record_audit, requested_page,
+    requires, search_people,
 )
 from plugins.vip.schemas import OutreachInSchema, OutreachPatchSchema
 from plugins.vip.services import outreach as services
@@ -20,9 +20,6 @@ STATUS_LABELS = {
 }
 DATE_FIELDS = ("birth_date", "informed_on", "offered_on")
 
-
-def _vault():
-    return current_app.extensions["samverka"].vault
 
 
 def _coverage() -> dict:
@@ -99,7 +96,7 @@ def outreach_new():
     keys = ("person_id", "first_name", "last_name", "birth_date", "birth_year", "national_id", *services.FIELDS)
     return form_page(
         lambda typed, errors: _new_form(_shown(typed), errors, person=person),
-        lambda data: services.record(db.session, _vault(), data, country=g.tenant.country),
+        lambda data: services.record(db.session, current_vault(), data, country=g.tenant.country),
         schema=OutreachInSchema(), read=lambda form: _outreach_input(form, keys),
         worded={key: _(message) for key, message in WORDED.items()},
         flash_message=lambda done: _saved(done, posted_id(request.form.get("person_id"))),
@@ -146,7 +143,7 @@ def _imported(report) -> str:
 def outreach_import():
     return form_page(
         lambda typed, errors: _import_page(errors),
-        lambda raw: services.import_file(db.session, _vault(), raw, country=g.tenant.country),
+        lambda raw: services.import_file(db.session, current_vault(), raw, country=g.tenant.country),
         read=_upload, flash_message=_imported, done=url_for("vip.outreach"))
 
 

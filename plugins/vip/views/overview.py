@@ -6,7 +6,7 @@ from flask import g, render_template
 
 from core.toolkit import N_, db, permitted_links, requires
 from plugins.vip.services import metrics
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS
 from plugins.vip.views import bp
 
 #: The pages the overview links to, in order: endpoint and link text (translated where it is

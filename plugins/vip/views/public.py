@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from flask import current_app, g, render_template, request, session, url_for
 
-from core.toolkit import AnswerPage, _, answer_page, db, force_locale, form_page, get_locale, limited, public
+from core.toolkit import (
+    AnswerPage, _, answer_page, current_vault, db, force_locale, form_page, get_locale, limited, public,
+)
 from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.schemas import VipApplicationInSchema
 from plugins.vip.services import applications as services
@@ -25,11 +27,11 @@ def field_anchors(audiences) -> list[tuple[str, str]]:
     return form_questions.field_anchors(form_questions.questions(audiences))
 
 
-def _render(settings, typed, errors, status=200):
+def _render(settings, typed, errors):
     return render_template("vip/apply.html", settings=settings, audiences=settings["audiences"], typed=typed,
                            errors=errors, anchors=field_anchors(settings["audiences"]),
                            questions=form_questions.questions(settings["audiences"]),
-                           consent_purpose=services.CONSENT_PURPOSE), status
+                           consent_purpose=services.CONSENT_PURPOSE)
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -41,11 +43,11 @@ def apply():
 
     def submit(data):
         application = services.submit_application(
-            db.session, current_app.extensions["samverka"].vault, data, channel=Channel.web,
+            db.session, current_vault(), data, channel=Channel.web,
             country=g.tenant.country, language=str(get_locale()))
         session[APPLIED_KEY] = "email" if letters.recipient(application) is not None else "no_email"
 
-    return form_page(lambda typed, errors: _render(settings, typed, errors)[0], submit,
+    return form_page(lambda typed, errors: _render(settings, typed, errors), submit,
                      schema=VipApplicationInSchema(audiences=settings["audiences"]),
                      done=url_for("vip.applied"), redirect_code=303)
 

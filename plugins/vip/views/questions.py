@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.toolkit import N_
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import current_app, render_template, request, url_for
 
-from core.toolkit import FieldError, _, db, form_page, paginate, requested_page, requires, staff_query
+from core.toolkit import FieldError, _, current_roles, db, form_page, paginate, requested_page, requires, staff_query
 from plugins.vip.schemas import LeaderCourseInSchema, LeaderCoursePatchSchema, TraineeCompletionSchema, TraineeInSchema
 from plugins.vip.services import training as services
 from plugins.vip.views import bp
@@ -157,5 +157,5 @@ def training_register_csv():
 def staff_training():
     page = paginate(db.session, staff_query(), requested_page(), 50)
     rows = services.staff_training(db.session, page.items)
-    roles = current_app.extensions["samverka"].roles.roles
+    roles = current_roles().roles
     return render_template("vip/staff_training.html", page=page, rows=rows, roles=roles)

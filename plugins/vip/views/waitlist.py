@@ -7,13 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (
-    User, _, db, form_page, get_or_404, get_or_invalid, paginate, requested_page, requires, utcnow,
+    OfferStatus, User, _, db, form_page, get_or_404, get_or_invalid, paginate, requested_page, requires, utcnow,
 )
 from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, OfferStatus, WaitlistMove
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, WaitlistMove
 from plugins.vip.services import letters, offers, waitlist
-from plugins.vip.settings import current_settings
-from plugins.vip.strings import AUDIENCE_LABELS
+from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp
 
 #: Rows on one page of a waitlist.

@@ -133,3 +133,21 @@ def test_hook_person_erase_deletes_or_anonymises(db_session, app, make_tenant, m
         assert reports["core"].anonymised == {"person": 1} and reports["core"].kept == ["keep"]
         assert (kept.first_name, kept.email, kept.gender) == ("", None, None) and kept.anonymised_at
     assert ("erase", gone.id) in sample_plugin.calls
+
+
+def test_person_or_invalid_refuses_strangers_and_anonymised_people_at_the_field(db_session, make_tenant, make_person):
+    from core.errors import FieldError
+    from core.db import utcnow
+
+    mine, theirs = make_tenant(), make_tenant()
+    person, gone, stranger = make_person(mine), make_person(mine), make_person(theirs)
+    with tenant_scope(mine.id):
+        gone.anonymised_at = utcnow()
+        db_session.flush()
+        found = services.person_or_invalid(db_session, person.id, field="person_id", message="No such person.")
+        assert found is person
+        for person_id in (gone.id, stranger.id, 999999):
+            with pytest.raises(FieldError) as refused:
+                services.person_or_invalid(db_session, person_id, field="person_id", message="No such person.")
+            assert refused.value.errors == {"person_id": ["No such person."]}
+    db_session.rollback()

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.hookspecs import ErasureReport
-from core.toolkit import FieldError, Person, _, get_person, record_audit
+from core.toolkit import Person, _, person_or_invalid, record_audit
 from samverka_partner.models import PartnerNote
 
 
@@ -20,8 +20,7 @@ def notes_query():
 
 def add_note(session: Session, person_id: int, text: str) -> PartnerNote:
     """Write a note about a person of this tenant; a person not found here is a 422 on ``person_id``."""
-    if get_person(session, person_id) is None:
-        raise FieldError({"person_id": [_("No such person here.")]})
+    person_or_invalid(session, person_id, field="person_id", message=_("No such person here."))
     note = PartnerNote(person_id=person_id, text=text)
     session.add(note)
     session.flush()

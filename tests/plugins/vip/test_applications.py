@@ -18,6 +18,7 @@ from core.people import services as people
 from core.people.models import Consent, ConsentGiver, Person
 from core.sessions.models import Attendance
 from core.sessions.services import create_session
+from core.toolkit import OfferStatus
 from plugins.vip.models import (
     Application,
     ApplicationStatus,
@@ -27,7 +28,6 @@ from plugins.vip.models import (
     GroupStatus,
     Meeting,
     Offer,
-    OfferStatus,
     Outreach,
 )
 from plugins.vip import schemas
@@ -910,6 +910,28 @@ def test_the_paper_form_refuses_attaching_to_an_unknown_person(staff, submit, ma
     assert response.status_code == 422 and 'id="duplicate_choice-error"' in response.text
     # Not an id at all: no choice made, so the form checks for duplicates (there are none here) and saves.
     assert client.post(f"{base}/applications/new", data={**FORM, "duplicate_choice": "\u00b2"}).status_code == 302
+
+
+def test_the_paper_service_refuses_while_duplicates_exist_unless_staff_choose(app, submit, vault, vip_tenant,
+                                                                              db_session):
+    from core.errors import FieldError
+
+    existing = submit(phone="0701234567", email=None)
+    with app.test_request_context(), tenant_scope(vip_tenant.id):
+        data = schemas.VipStaffApplicationInSchema().load({**FORM, "phone": "070 123 45 67", "email": "",
+                                                           "audience": "men"})
+        with pytest.raises(services.PossibleDuplicates) as raised:
+            services.submit_paper_application(db_session, vault, data, chosen=None, as_new=False,
+                                              country=vip_tenant.country)
+        assert raised.value.errors == {"duplicate_choice": []}
+        with pytest.raises(FieldError) as refused:
+            services.submit_paper_application(db_session, vault, data, chosen=10**8, as_new=False,
+                                              country=vip_tenant.country)
+        assert refused.value.errors == {"duplicate_choice": ["Choose one of the people shown."]}
+        application, person = services.submit_paper_application(db_session, vault, data, chosen=None, as_new=True,
+                                                                 country=vip_tenant.country)
+        assert person is None and application.person_id != existing.person_id
+        db_session.rollback()
 
 
 def test_a_paper_application_without_duplicates_is_saved_at_once(staff, vip_tenant, db_session):

@@ -15,12 +15,12 @@ from core.db import tenant_scope, utcnow
 from core.people import services as people
 from core.people.models import Person
 from core.sessions.models import Attendance
+from core.toolkit import OfferStatus
 from plugins.vip.models import (
     Application,
     ApplicationStatus,
     ContactVia,
     Offer,
-    OfferStatus,
     Outreach,
     WaitlistMove,
 )

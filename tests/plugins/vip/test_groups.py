@@ -16,7 +16,7 @@ from plugins.vip.models import Application, ApplicationStatus, Channel, ContactV
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services import register
-from plugins.vip.services.groups import GroupError
+from plugins.vip.services.group_errors import GroupError
 from plugins.vip.services.ranking import initial_rank
 from core.testing.app import login
 
@@ -285,7 +285,7 @@ def test_cancelling_cancels_the_coming_meetings_only(db_session, vip_tenant, run
 
 
 def test_cancelling_withdraws_the_open_offers_of_places(db_session, vip_tenant, leaders, make_person):
-    from plugins.vip.models import OfferStatus
+    from core.toolkit import OfferStatus
 
     group = form(db_session, vip_tenant, leaders)
     application, offer_id = offer(db_session, make_person, vip_tenant, group)

@@ -14,7 +14,7 @@ from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession
 from core.sessions.services import create_session
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia, Group, Meeting
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.groups import GroupError
+from plugins.vip.services.group_errors import GroupError
 from plugins.vip.services.ranking import initial_rank
 from plugins.vip.settings import DEFAULT_CURRICULUM
 from tests.plugins.vip.test_groups import FIRST, form, generate, login_en, place, reload, trained

@@ -14,6 +14,7 @@ from core.db import tenant_scope
 from core.jobs.emails import recipient_language
 from core.jobs.models import OutboxMessage
 from core.sessions.models import Attendance
+from core.toolkit import OfferAnswered, OfferExpired, OfferStatus
 from plugins.vip.models import (
     Application,
     ApplicationStatus,
@@ -21,7 +22,6 @@ from plugins.vip.models import (
     GroupStatus,
     Meeting,
     Offer,
-    OfferStatus,
     WaitlistMove,
 )
 from plugins.vip.services import offers
@@ -276,7 +276,7 @@ def test_an_offer_is_answered_once(app, db_session, vip_tenant, line_of_three):
         offer = offers.make_offer(db_session, line_of_three[0], group, now=NOW)
         offers.answer(db_session, offer, True, via_link=True, now=NOW)
         for accept in (True, False):
-            with pytest.raises(offers.AlreadyAnswered):
+            with pytest.raises(OfferAnswered):
                 offers.answer(db_session, offer, accept, via_link=True, now=NOW)
         db_session.commit()
     assert fresh(db_session, vip_tenant, Offer, offer.id).status == OfferStatus.accepted
@@ -287,7 +287,7 @@ def test_an_offer_past_its_time_cannot_be_answered_even_before_the_job_ran(app, 
     with working_in(app, vip_tenant):
         offer = offers.make_offer(db_session, line_of_three[0], group, now=NOW)
         db_session.commit()
-        with pytest.raises(offers.OfferExpired):
+        with pytest.raises(OfferExpired):
             offers.answer(db_session, offer, True, via_link=True, now=offer.expires_at)
     assert fresh(db_session, vip_tenant, Offer, offer.id).status == OfferStatus.open
 

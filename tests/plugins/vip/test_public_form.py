@@ -293,7 +293,8 @@ def test_withdrawing_by_link_needs_the_csrf_token(csrf_client, base, vip_tenant,
 def test_a_place_withdrawn_by_link_is_offered_to_the_next_in_line(client, base, vip_tenant, db_session):
     from datetime import datetime, timezone
 
-    from plugins.vip.models import ApplicationStatus, Group, Offer, OfferStatus
+    from core.toolkit import OfferStatus
+    from plugins.vip.models import ApplicationStatus, Group, Offer
 
     client.post(f"{base}/apply", data=FORM, headers=EN)
     client.post(f"{base}/apply", data={**FORM, "first_name": "Bea", "email": "bea@example.org"}, headers=EN)

@@ -226,6 +226,14 @@ def test_an_application_out_of_line_cannot_be_moved(app, db_session, vip_tenant,
     assert list(raised.value.errors) == ["application_id"]
 
 
+def test_a_move_on_the_waitlist_named_refuses_an_application_of_another(app, db_session, vip_tenant, four):
+    with working_in(app, vip_tenant):
+        with pytest.raises(waitlist.WaitlistError) as raised:
+            waitlist.move(db_session, four[1], 1, "A reason", None, audience="men")
+        assert raised.value.errors == {"application_id": ["The application is on another waitlist."]}
+        assert waitlist.move(db_session, four[1], 1, "A reason", None, audience="women").to_position == 1
+
+
 def test_a_reason_longer_than_the_column_is_refused(app, db_session, vip_tenant, four):
     with working_in(app, vip_tenant):
         with pytest.raises(waitlist.WaitlistError) as raised:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from core.db import tenant_scope
-from plugins.vip.models import Application, ApplicationStatus, Offer, OfferStatus
+from core.toolkit import OfferStatus
+from plugins.vip.models import Application, ApplicationStatus, Offer
 from plugins.vip.services import offers
 from core.testing.app import login
 from tests.plugins.vip.test_waitlist import NOW, apply, audit_events, line, make_group, working_in

@@ -24,7 +24,13 @@ from plugins.vip.services.applications.duplicates import (
     possible_duplicates,
 )
 from plugins.vip.services.applications.merge import merge
-from plugins.vip.services.applications.submit import CONSENT_PURPOSE, LANGUAGES, submit_application
+from plugins.vip.services.applications.submit import (
+    CONSENT_PURPOSE,
+    LANGUAGES,
+    PossibleDuplicates,
+    submit_application,
+    submit_paper_application,
+)
 from plugins.vip.services.applications.withdraw import (
     WITHDRAWABLE,
     application_for_withdrawal,
@@ -35,7 +41,7 @@ from plugins.vip.services.applications.withdraw import (
 
 __all__ = [
     "ApplicationError", "ApplicationConflict", "ApplicationGone",
-    "LANGUAGES", "CONSENT_PURPOSE", "submit_application",
+    "LANGUAGES", "CONSENT_PURPOSE", "submit_application", "PossibleDuplicates", "submit_paper_application",
     "applications_query", "application_or_404", "get_application", "open_applications",
     "PossibleDuplicate", "REASON_LABELS", "possible_duplicates", "duplicate_flags",
     "merge",

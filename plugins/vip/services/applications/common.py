@@ -8,7 +8,7 @@ from typing import Iterable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from core.toolkit import N_, Conflict, FieldError, NotFound, Person, _, get_or_404
+from core.toolkit import N_, Conflict, FieldError, NotFound, OfferStatus, Person, _, get_or_404, withdraw_offer
 from plugins.vip.models import (
     IN_LINE,
     Application,
@@ -16,7 +16,6 @@ from plugins.vip.models import (
     Channel,
     Group,
     GroupStatus,
-    OfferStatus,
 )
 from plugins.vip.services import locks, offers
 
@@ -127,8 +126,7 @@ def _close(application: Application, status: ApplicationStatus, reason: str, now
     application.withdraw_token_hash = None
     for offer in application.offers:
         if offer.status is OfferStatus.open:
-            offer.status = OfferStatus.withdrawn
-            offer.answered_at = now
+            withdraw_offer(offer, now=now)
             offer.token_hash = None
             freed.add(offer.group_id)
     return freed

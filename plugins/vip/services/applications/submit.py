@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
-    N_, Person, PersonError, Vault, _, add_consent, create_person, current_tenant, force_locale, get_locale,
-    lock_people, queue_email, record_audit, update_person, utcnow,
+    N_, Conflict, FieldError, Person, PersonError, Vault, _, add_consent, create_person, current_tenant,
+    force_locale, get_locale, lock_people, new_token, person_or_invalid, queue_email, record_audit, update_person,
+    utcnow,
 )
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia
-from plugins.vip.services import letters, links
+from plugins.vip.services import letters
 from plugins.vip.services.applications.common import ApplicationError, open_applications
+from plugins.vip.services.applications.duplicates import possible_duplicates
 from plugins.vip.services.ranking import initial_rank
 from plugins.vip.settings import KEY, current_settings
 
@@ -97,6 +99,36 @@ def submit_application(session: Session, vault: Vault, data: dict[str, Any], *, 
     return application
 
 
+class PossibleDuplicates(Conflict, FieldError):
+    """Registered people may be the applicant: staff choose before anything is saved (a 409
+    showing them, with no field in error)."""
+
+    def __init__(self) -> None:
+        FieldError.__init__(self, {"duplicate_choice": []})
+        self.args = ("possible duplicates",)
+
+
+def submit_paper_application(session: Session, vault: Vault, data: dict[str, Any], *, chosen: int | None,
+                             as_new: bool, country: str) -> tuple[Application, Person | None]:
+    """Save a paper application staff typed in: for the registered person ``chosen`` among the
+    possible duplicates, or for a new person (``as_new``, or no possible duplicate). Returns the
+    application and the chosen person (None for a new one).
+
+    While registered people may be the applicant and staff chose neither, nothing is saved:
+    :class:`PossibleDuplicates`. A chosen person no longer registered is a 422 on
+    ``duplicate_choice``, as are the refusals of :func:`submit_application`.
+    """
+    person = None
+    if chosen is not None:
+        person = person_or_invalid(session, chosen, field="duplicate_choice",
+                                   message=_("Choose one of the people shown."))
+    elif not as_new and possible_duplicates(session, vault, data, country=country):
+        raise PossibleDuplicates()
+    application = submit_application(session, vault, data, channel=Channel.paper, country=country, person=person,
+                                     person_field="duplicate_choice")
+    return application, person
+
+
 def _attachable(session: Session, person: Person, audience: str, field: str) -> Person:
     """``person`` locked and read afresh, when a new application for ``audience`` may be
     attached to them; otherwise an :class:`ApplicationError` on ``field`` saying why."""
@@ -138,7 +170,7 @@ def _acknowledge(session: Session, application: Application, person: Person, lan
     if not to:
         return  # no email address: staff contact the applicant another way
     tenant = current_tenant(session)
-    token, application.withdraw_token_hash = links.new_token()
+    token, application.withdraw_token_hash = new_token()
     session.flush()
     queue_email(session, to=to, template="vip/email/acknowledgement", key=f"vip.ack.{application.id}",
                 language=language, tenant=tenant,

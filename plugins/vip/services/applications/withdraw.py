@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.toolkit import Attendance, Consent, Person, ScheduledSession, _, record_audit, utcnow
-from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, OfferStatus
-from plugins.vip.services import links, locks
+from core.toolkit import (
+    Attendance, Consent, OfferStatus, Person, ScheduledSession, _, lookup_digest, record_audit, utcnow,
+)
+from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting
+from plugins.vip.services import locks
 from plugins.vip.services.applications.common import (
     WITHDRAWAL_REASONS,
     ApplicationConflict,
@@ -59,7 +61,7 @@ def withdraw(session: Session, application: Application, reason: str, *, via_lin
 def application_for_withdrawal(session: Session, token: str | None) -> Application | None:
     """The application the acknowledgement's withdrawal link opens, while it can still be
     withdrawn; None for an unknown or used link (or one of another tenant)."""
-    token_hash = links.stored_hash(token)
+    token_hash = lookup_digest(token)
     if token_hash is None:
         return None
     application = session.scalar(select(Application).where(Application.withdraw_token_hash == token_hash)
@@ -82,7 +84,7 @@ def withdraw_by_link(session: Session, token: str | None) -> Application | None:
     if application is None:
         return None
     application = locks.application_with_person(session, application.id)
-    if (application is None or application.withdraw_token_hash != links.stored_hash(token)
+    if (application is None or application.withdraw_token_hash != lookup_digest(token)
             or application.status not in WITHDRAWABLE):
         return None  # used, withdrawn, merged or erased while this press waited for its locks
     application.withdraw_token_hash = None
