@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from marshmallow import Schema
     from sqlalchemy.orm import Session
 
-    from core.auth.models import User
     from core.people.models import Consent, Person
     from core.sessions.models import ScheduledSession
     from core.tenants.models import Tenant

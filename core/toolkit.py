@@ -8,10 +8,10 @@ implementation; what is not listed here is private to core.
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale, lazy_gettext
+from flask_babel import force_locale, format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext, ngettext
 
 from core.audit.services import Actor, acting_as, current_actor
 from core.audit.services import record as record_audit
@@ -30,8 +30,8 @@ from core.db import (
     db,
     utcnow,
 )
-from core.extensions import current_roles, current_vault
 from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_error, get_or_404, get_or_invalid
+from core.extensions import current_roles, current_vault
 from core.hookspecs import hookimpl
 from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
 from core.offers.models import OfferMixin, OfferStatus
@@ -86,11 +86,12 @@ from core.people.services import (
     person_or_404,
     person_or_invalid,
     search_people,
-    update_person,
 )
 from core.people.services import shown as shown_person
+from core.people.services import update_person
 from core.people.vault import Vault
 from core.plugins import TenantHooks
+from core.sessions.forms import read_attendance
 from core.sessions.models import Attendance, AttendanceStatus, ScheduledSession, SessionLeader
 from core.sessions.schemas import ID, AttendanceInSchema, AttendanceSchema
 from core.sessions.services import (
@@ -101,8 +102,8 @@ from core.sessions.services import (
     statuses_open,
     update_session,
 )
-from core.tenants.models import Tenant
 from core.tenants.clock import current_tenant, current_zone, from_local, local, local_time, zone
+from core.tenants.models import Tenant
 from core.tenants.services import plugin_settings, plugin_tenants
 from core.tokens import digest as digest_token
 from core.tokens import lookup_digest
@@ -110,7 +111,6 @@ from core.tokens import matches as token_matches
 from core.tokens import new_token
 from core.validation import FreeText, Name, ShortText, TextError, clean_fields, clean_into, clean_text
 from core.web.errors import PROBLEM_JSON, abort_invalid
-from core.sessions.forms import read_attendance
 from core.web.forms import form_page, load_input, read_date, read_moment, read_time, typed_answers
 from core.web.idempotency import idempotent
 from core.web.openapi import ProblemSchema, conflict_response

@@ -6,8 +6,18 @@ from flask import g
 from flask.views import MethodView
 
 from core.toolkit import (
-    PageArgsSchema, conflict_response, current_vault, db, has_consent, has_permission, idempotent, open_person,
-    paginate, person_or_invalid, requires, shown_person,
+    PageArgsSchema,
+    conflict_response,
+    current_vault,
+    db,
+    has_consent,
+    has_permission,
+    idempotent,
+    open_person,
+    paginate,
+    person_or_invalid,
+    requires,
+    shown_person,
 )
 from plugins.vip.api import api
 from plugins.vip.schemas import (
@@ -21,8 +31,6 @@ from plugins.vip.schemas import (
     VipWithdrawalSchema,
 )
 from plugins.vip.services import applications as services
-
-
 
 NO_SUCH_PERSON = "No such person in this organisation."
 

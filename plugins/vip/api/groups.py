@@ -6,7 +6,14 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from core.toolkit import (
-    AttendanceInSchema, AttendanceSchema, PageArgsSchema, Person, conflict_response, db, idempotent, paginate,
+    AttendanceInSchema,
+    AttendanceSchema,
+    PageArgsSchema,
+    Person,
+    conflict_response,
+    db,
+    idempotent,
+    paginate,
     requires,
 )
 from plugins.vip.api import api
@@ -25,9 +32,6 @@ from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
-
-
-
 
 
 def _groups_out(groups) -> list[dict]:

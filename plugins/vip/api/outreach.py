@@ -6,7 +6,14 @@ from flask import g, request
 from flask.views import MethodView
 
 from core.toolkit import (
-    PROBLEM_JSON, PageArgsSchema, abort_invalid, conflict_response, current_vault, db, idempotent, record_audit,
+    PROBLEM_JSON,
+    PageArgsSchema,
+    abort_invalid,
+    conflict_response,
+    current_vault,
+    db,
+    idempotent,
+    record_audit,
     requires,
 )
 from plugins.vip.api import api
@@ -21,7 +28,6 @@ from plugins.vip.schemas import (
     OutreachSchema,
 )
 from plugins.vip.services import outreach as services
-
 
 IMPORT_BODY = {
     "required": True,

@@ -11,8 +11,6 @@ from plugins.vip.schemas import VipOverviewSchema
 from plugins.vip.services import metrics
 
 
-
-
 @api.route("/overview")
 class Overview(MethodView):
     @requires("vip.view")

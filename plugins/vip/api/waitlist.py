@@ -8,7 +8,15 @@ from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (
-    OfferStatus, PageArgsSchema, conflict_response, db, get_or_404, get_or_invalid, idempotent, paginate, requires,
+    OfferStatus,
+    PageArgsSchema,
+    conflict_response,
+    db,
+    get_or_404,
+    get_or_invalid,
+    idempotent,
+    paginate,
+    requires,
     utcnow,
 )
 from plugins.vip.api import api
@@ -26,9 +34,6 @@ from plugins.vip.schemas import (
 )
 from plugins.vip.services import offers, waitlist
 from plugins.vip.settings import current_settings
-
-
-
 
 
 def _audience_or_404(audience: str) -> str:

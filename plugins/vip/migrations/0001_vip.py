@@ -12,7 +12,6 @@ from alembic import op
 
 from core.toolkit import UtcDateTime
 
-
 revision = '0001_vip'
 down_revision = None
 branch_labels = ('vip',)

@@ -35,9 +35,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.hookspecs import ErasureReport
 from core.toolkit import (
-    Attendance, OfferStatus, Person, ScheduledSession, Tenant, as_utc, utcnow, withdraw_offer,
-    zone as tenant_zone,
+    Attendance,
+    OfferStatus,
+    Person,
+    ScheduledSession,
+    Tenant,
+    as_utc,
+    utcnow,
+    withdraw_offer,
 )
+from core.toolkit import zone as tenant_zone
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting, Offer, Outreach, Trainee
 from plugins.vip.services import locks, offers, training
 

@@ -10,15 +10,35 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.toolkit import (
-    Actor, Attendance, AttendanceStatus, ScheduledSession, SessionLeader, User, _, acting_as, as_utc,
-    clean_into, current_actor, get_or_404, ngettext, record_audit, staff_of_tenant, update_session, utcnow,
+    Actor,
+    Attendance,
+    AttendanceStatus,
+    ScheduledSession,
+    SessionLeader,
+    User,
+    _,
+    acting_as,
+    as_utc,
+    clean_into,
+    current_actor,
+    get_or_404,
+    ngettext,
+    record_audit,
+    staff_of_tenant,
+    update_session,
+    utcnow,
 )
 from plugins.vip.models import (
-    Application, ApplicationStatus, Group, GroupLeader, GroupStatus, Meeting,
+    Application,
+    ApplicationStatus,
+    Group,
+    GroupLeader,
+    GroupStatus,
+    Meeting,
 )
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.services.offers import OfferConflict, place_counts, withdraw_offers
 from plugins.vip.services.group_errors import LOCATION_MAX, NAME_MAX, GroupConflict, GroupError
+from plugins.vip.services.offers import OfferConflict, place_counts, withdraw_offers
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import current_settings
 

@@ -14,11 +14,34 @@ from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.toolkit import (
-    Attendance, AttendanceStatus, ScheduledSession, SessionError, SessionLeader, Tenant, User, _, as_utc,
-    clean_into, create_session, current_tenant_id, current_zone, force_locale, format_date, format_time,
-    from_local, get_or_404, has_consent, local, queue_email, queued_keys, record_attendance,
-    record_audit, update_session, utcnow, zone as zone_of,
+    Attendance,
+    AttendanceStatus,
+    ScheduledSession,
+    SessionError,
+    SessionLeader,
+    Tenant,
+    User,
+    _,
+    as_utc,
+    clean_into,
+    create_session,
+    current_tenant_id,
+    current_zone,
+    force_locale,
+    format_date,
+    format_time,
+    from_local,
+    get_or_404,
+    has_consent,
+    local,
+    queue_email,
+    queued_keys,
+    record_attendance,
+    record_audit,
+    update_session,
+    utcnow,
 )
+from core.toolkit import zone as zone_of
 from plugins.vip.models import Application, ApplicationStatus, ContactVia, Group, GroupLeader, GroupStatus, Meeting
 from plugins.vip.services import letters
 from plugins.vip.services.group_errors import LOCATION_MAX, GroupConflict, GroupError

@@ -19,14 +19,28 @@ from sqlalchemy.orm import Session
 
 from core.hookspecs import Metric, Rate
 from core.toolkit import (
-    Attendance, AttendanceStatus, ScheduledSession, as_utc, plugin_tenants, staff_emails, utcnow,
+    Attendance,
+    AttendanceStatus,
+    ScheduledSession,
+    as_utc,
+    plugin_tenants,
+    staff_emails,
+    utcnow,
 )
 from plugins.vip.models import (
-    IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach, TrainedLeader,
+    IN_LINE,
+    Application,
+    ApplicationStatus,
+    Group,
+    GroupStatus,
+    Meeting,
+    Outreach,
+    TrainedLeader,
 )
 from plugins.vip.services.outreach import people_counted
 from plugins.vip.services.register import email_digest
 from plugins.vip.settings import KEY, current_settings, load_settings
+
 
 def _share(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0

@@ -36,6 +36,9 @@ from core.toolkit import (
     N_,
     Attendance,
     FieldError,
+)
+from core.toolkit import OfferConflict as CoreOfferConflict
+from core.toolkit import (
     OfferStatus,
     ScheduledSession,
     Tenant,
@@ -50,12 +53,11 @@ from core.toolkit import (
     label,
     local_time,
     lock_offer,
-    queue_email,
-    withdraw_offer,
 )
-from core.toolkit import OfferConflict as CoreOfferConflict
 from core.toolkit import offer_for_token as core_offer_for_token
+from core.toolkit import queue_email
 from core.toolkit import record_audit as record
+from core.toolkit import withdraw_offer
 from plugins.vip.models import (
     IN_LINE,
     Application,

@@ -33,9 +33,27 @@ from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from core.toolkit import (
-    DEFAULT_PER_PAGE, Conflict, FieldError, MatchProfile, NationalIdError, NotFound, Page, Person,
-    PersonError, Vault, _, clean_into, conflict_on_integrity_error, create_person, csv_writer, current_tenant,
-    find_matches, get_person, paginate, parse_national_id, record_audit,
+    DEFAULT_PER_PAGE,
+    Conflict,
+    FieldError,
+    MatchProfile,
+    NationalIdError,
+    NotFound,
+    Page,
+    Person,
+    PersonError,
+    Vault,
+    _,
+    clean_into,
+    conflict_on_integrity_error,
+    create_person,
+    csv_writer,
+    current_tenant,
+    find_matches,
+    get_person,
+    paginate,
+    parse_national_id,
+    record_audit,
 )
 from plugins.vip.models import Outreach
 

@@ -27,8 +27,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
-    Attendance, Consent, LegalHold, Person, PersonGone, ScheduledSession, Tenant, TenantHooks, as_utc,
-    erase_person, held_by_plugins, lock_people, record_audit,
+    Attendance,
+    Consent,
+    LegalHold,
+    Person,
+    PersonGone,
+    ScheduledSession,
+    Tenant,
+    TenantHooks,
+    as_utc,
+    erase_person,
+    held_by_plugins,
+    lock_people,
+    record_audit,
 )
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, GroupStatus, Meeting, Outreach
 from plugins.vip.settings import KEY, current_settings

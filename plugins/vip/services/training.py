@@ -25,8 +25,17 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from core.toolkit import (
-    Conflict, FieldError, NotFound, User, _, clean_into, conflict_on_integrity_error, csv_writer,
-    current_tenant_id, record_audit, staff_roles,
+    Conflict,
+    FieldError,
+    NotFound,
+    User,
+    _,
+    clean_into,
+    conflict_on_integrity_error,
+    csv_writer,
+    current_tenant_id,
+    record_audit,
+    staff_roles,
 )
 from plugins.vip.models import LeaderCourse, Trainee
 from plugins.vip.services import register

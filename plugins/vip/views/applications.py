@@ -5,8 +5,20 @@ from __future__ import annotations
 from flask import abort, g, render_template, request, url_for
 
 from core.toolkit import (
-    ConsentGiver, FieldError, _, current_vault, db, form_page, has_consent, has_permission, open_person, paginate,
-    person_or_invalid, requested_page, requires, shown_person,
+    ConsentGiver,
+    FieldError,
+    _,
+    current_vault,
+    db,
+    form_page,
+    has_consent,
+    has_permission,
+    open_person,
+    paginate,
+    person_or_invalid,
+    requested_page,
+    requires,
+    shown_person,
 )
 from plugins.vip.models import ApplicationStatus, Channel, ContactVia
 from plugins.vip.schemas import VipMergeSchema, VipStaffApplicationInSchema, VipWithdrawalSchema, load_form

@@ -5,16 +5,31 @@ from __future__ import annotations
 from flask import g, render_template, request, url_for
 
 from core.toolkit import (
-    FieldError, _, db, form_page, has_permission, has_started, local, ngettext, paginate, read_attendance,
-    read_date, read_moment, requested_page, requires, statuses_open, zone as tenant_zone,
+    FieldError,
+    _,
+    db,
+    form_page,
+    has_permission,
+    has_started,
+    local,
+    ngettext,
+    paginate,
+    read_attendance,
+    read_date,
+    read_moment,
+    requested_page,
+    requires,
+    statuses_open,
 )
+from core.toolkit import zone as tenant_zone
 from plugins.vip.models import GroupStatus
+from plugins.vip.schemas import VipGroupInSchema, VipGroupPatchSchema, VipMeetingPatchSchema, VipMeetingsInSchema
 from plugins.vip.services import groups as group_services
 from plugins.vip.services import meetings as meeting_services
-from plugins.vip.schemas import VipGroupInSchema, VipGroupPatchSchema, VipMeetingPatchSchema, VipMeetingsInSchema
 from plugins.vip.services.register import trained_dates
 from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp
+
 
 def _zone():
     return tenant_zone(g.tenant)

@@ -5,8 +5,18 @@ from __future__ import annotations
 from flask import abort, current_app, g, render_template, request, url_for
 
 from core.toolkit import (
-    N_, FieldError, _, current_vault, db, form_page, get_person, has_permission, record_audit, requested_page,
-    requires, search_people,
+    N_,
+    FieldError,
+    _,
+    current_vault,
+    db,
+    form_page,
+    get_person,
+    has_permission,
+    record_audit,
+    requested_page,
+    requires,
+    search_people,
 )
 from plugins.vip.schemas import OutreachInSchema, OutreachPatchSchema
 from plugins.vip.services import outreach as services

@@ -7,7 +7,16 @@ from __future__ import annotations
 from flask import current_app, g, render_template, request, session, url_for
 
 from core.toolkit import (
-    AnswerPage, _, answer_page, current_vault, db, force_locale, form_page, get_locale, limited, public,
+    AnswerPage,
+    _,
+    answer_page,
+    current_vault,
+    db,
+    force_locale,
+    form_page,
+    get_locale,
+    limited,
+    public,
 )
 from plugins.vip.models import ApplicationStatus, Channel
 from plugins.vip.schemas import VipApplicationInSchema

@@ -7,10 +7,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.toolkit import (
-    OfferStatus, User, _, db, form_page, get_or_404, get_or_invalid, paginate, requested_page, requires, utcnow,
+    OfferStatus,
+    User,
+    _,
+    db,
+    form_page,
+    get_or_404,
+    get_or_invalid,
+    paginate,
+    requested_page,
+    requires,
+    utcnow,
 )
-from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Group, Offer, WaitlistMove
+from plugins.vip.schemas import VipAnswerInSchema, VipMoveInSchema, VipOfferInSchema
 from plugins.vip.services import letters, offers, waitlist
 from plugins.vip.settings import AUDIENCE_LABELS, current_settings
 from plugins.vip.views import bp

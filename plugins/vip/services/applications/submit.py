@@ -8,8 +8,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
-    N_, Conflict, FieldError, Person, PersonError, Vault, _, add_consent, create_person, current_tenant,
-    force_locale, get_locale, lock_people, new_token, person_or_invalid, queue_email, record_audit, update_person,
+    N_,
+    Conflict,
+    FieldError,
+    Person,
+    PersonError,
+    Vault,
+    _,
+    add_consent,
+    create_person,
+    current_tenant,
+    force_locale,
+    get_locale,
+    lock_people,
+    new_token,
+    person_or_invalid,
+    queue_email,
+    record_audit,
+    update_person,
     utcnow,
 )
 from plugins.vip.models import Application, ApplicationStatus, Channel, ContactVia

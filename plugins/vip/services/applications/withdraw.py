@@ -8,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.toolkit import (
-    Attendance, Consent, OfferStatus, Person, ScheduledSession, _, lookup_digest, record_audit, utcnow,
+    Attendance,
+    Consent,
+    OfferStatus,
+    Person,
+    ScheduledSession,
+    _,
+    lookup_digest,
+    record_audit,
+    utcnow,
 )
 from plugins.vip.models import IN_LINE, Application, ApplicationStatus, Meeting
 from plugins.vip.services import locks
