@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import re
 
 from apispec import BasePlugin
 from flask import Flask
@@ -35,7 +36,9 @@ class ProblemSchema(Schema):
 
 
 class GateResponses(BasePlugin):
-    """Document on every operation its ``security`` (from the permission its view declares), and
+    """Give every operation its ``operationId`` (:func:`operation_id`; unique, or the app does not
+    start) and its area's tag (:func:`api_area`). Document on every operation its ``security``
+    (from the permission its view declares), and
     on every operation inside a tenant what may be answered before its handler
     runs: 404 (no such tenant, not the caller's tenant, plugin off); 400 and 422 where a body is
     read (not JSON at all; text no database can store, see ``core.web.inputs``); and unless the
@@ -46,12 +49,42 @@ class GateResponses(BasePlugin):
 
     def __init__(self, app: Flask) -> None:
         self.app = app
+        self.spec = None
+        self.operation_ids: dict[str, str] = {}
+
+    def init_spec(self, spec) -> None:
+        super().init_spec(spec)
+        self.spec = spec
+
+    def _is_a_list(self, operation: dict) -> bool:
+        """Whether a success answer is an array or a page of items (``{items: [...], ...}``)."""
+        for status, response in operation.get("responses", {}).items():
+            if not str(status).startswith("2") or not isinstance(response, dict):
+                continue
+            for content in (response.get("content") or {}).values():
+                schema = content.get("schema") or {}
+                ref = schema.get("$ref", "").rpartition("/")[2]
+                if ref:
+                    schema = self.spec.components.schemas.get(ref) or {}
+                items = (schema.get("properties") or {}).get("items") or {}
+                if schema.get("type") == "array" or items.get("type") == "array":
+                    return True
+        return False
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs) -> None:
         if rule is None or not operations:
             return
         view = self.app.view_functions[rule.endpoint]
         blueprint = self.app.blueprints.get(rule.endpoint.rpartition(".")[0])
+        area = api_area(rule.endpoint.rpartition(".")[0])
+        for method, operation in operations.items():
+            operation.setdefault("operationId", operation_id(self.app, rule, method, self._is_a_list(operation)))
+            operation["tags"] = [area]
+            where = f"{method.upper()} {rule.rule}"
+            if self.operation_ids.setdefault(operation["operationId"], where) != where:
+                raise RuntimeError(f"operationId {operation['operationId']!r} of {where} is already that of "
+                                   f"{self.operation_ids[operation['operationId']]}: rename a view class or "
+                                   "declare one with @bp.doc(operationId=...)")
         session_only = getattr(blueprint, SESSION_ONLY, False)
         for method, operation in operations.items():
             operation["security"] = _security(declared_permission(view, method.upper()), session_only)
@@ -71,6 +104,47 @@ class GateResponses(BasePlugin):
             for code, name in wanted.items():
                 if str(code) not in present:
                     responses[code] = name
+
+
+#: The verb of an operation id, by HTTP method (a GET answering an array or a page is a ``list``).
+VERBS = {"get": "get", "post": "create", "put": "set", "patch": "update", "delete": "delete"}
+
+
+def api_area(blueprint_name: str) -> str:
+    """The area of an API blueprint, its tag and the first word of its operation ids: the
+    blueprint's name without ``_api`` (``people_api`` -> ``people``, ``vip_api`` -> ``vip``)."""
+    return blueprint_name.removesuffix("_api")
+
+
+def operation_id(app: Flask, rule, method: str, answers_a_list: bool) -> str:
+    """``{area}_{noun}_{verb}``, derived from code, not from the path: the area of the blueprint;
+    the noun of the MethodView class (snake case, without a ``Resource`` or ``List`` suffix and
+    without the area's words it begins with); the verb of the method (``get``, ``create``, ``set``
+    for PUT, ``update``, ``delete``), ``list`` for a GET that answers an array or a page
+    (``core.pagination.page_schema``).
+    An item view (``PersonResource`` at ``/<int:person_id>``) takes the noun of its collection's
+    view (``People`` at ``""``) when the blueprint has one, so ``people_list`` and ``people_get``
+    belong together. ``@bp.doc(operationId=...)`` declares one where this would read badly."""
+    blueprint_name, _, view_name = rule.endpoint.rpartition(".")
+    noun = _noun(blueprint_name, view_name)
+    if view_name.endswith("Resource") and rule.rule.endswith(">"):
+        parent = rule.rule.rpartition("/")[0]
+        for other in app.url_map.iter_rules():
+            if other.rule == parent and other.endpoint.startswith(f"{blueprint_name}."):
+                noun = _noun(blueprint_name, other.endpoint.rpartition(".")[2])
+    verb = VERBS[method]
+    if method == "get" and answers_a_list:
+        verb = "list"
+    return "_".join(word for word in (api_area(blueprint_name), noun, verb) if word)
+
+
+def _noun(blueprint_name: str, view_name: str) -> str:
+    name = view_name.removesuffix("Resource").removesuffix("List")
+    words = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().split("_")
+    for word in api_area(blueprint_name).split("_"):
+        if words and words[0] == word:
+            words.pop(0)
+    return "_".join(words)
 
 
 def _security(permission: str | None, session_only: bool) -> list[dict[str, list[str]]]:
@@ -93,6 +167,16 @@ class SamverkaApi(Api):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app, spec_kwargs={"extra_plugins": [GateResponses(app)]})
+
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:
+        """Register as flask-smorest does, with the blueprint's tag named by its area
+        (``people``, ``vip``), one per area; operations are tagged alike by :class:`GateResponses`."""
+        super().register_blueprint(blp, parameters=parameters, **options)
+        tags, area = self.spec._tags, api_area(blp.name)  # apispec keeps the tag list there
+        tag = next(tag for tag in tags if tag["name"] == blp.name)
+        tags.remove(tag)
+        if not any(other["name"] == area for other in tags):
+            tags.append({**tag, "name": area})
 
     def declare_security(self, permissions: dict, cookie_name: str) -> None:
         """The security schemes: OAuth2 client credentials (scopes = permission keys) and the

@@ -259,11 +259,12 @@ class VipStaffApplicationInSchema(VipApplicationInSchema):
 
     national_id = _text(load_only=True, metadata={
         "description": "Optional. Validated for the country, stored encrypted, never returned."})
-    national_id_country = _text(metadata={"enum": list(NATIONAL_ID_COUNTRIES),
+    # None in the enums: null is accepted (the tenant's country, no language), as ``type`` says.
+    national_id_country = _text(metadata={"enum": [*NATIONAL_ID_COUNTRIES, None],
                                           "description": "Defaults to the tenant's country."})
     applied_on = fields.Date(allow_none=True, load_default=None, metadata={
         "description": "The day the application arrived (default today); its place in line follows it."})
-    language = _text(metadata={"enum": list(LANGUAGES),
+    language = _text(metadata={"enum": [*LANGUAGES, None],
                                "description": "The applicant's language, for the acknowledgement and later letters."})
 
     @validates_schema(skip_on_field_errors=False)
