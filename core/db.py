@@ -15,7 +15,9 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     create_engine,
+    Integer,
     event,
+    literal_column,
     text,
 )
 from sqlalchemy.sql import visitors
@@ -106,6 +108,25 @@ class TenantOwned:
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+
+
+class Versioned:
+    """Mixin for every row the API serves as a resource: ``version`` and ``updated_at``.
+
+    ``version`` is SQLAlchemy's version counter: every ORM update adds ``WHERE version = <the
+    version read>`` and raises ``StaleDataError`` when someone else changed the row meanwhile, so
+    two writers can never silently overwrite each other; the API's ``ETag`` is made from it and
+    an ``If-Match`` is compared with it. A bulk ``update()`` bumps it too (its ``onupdate``).
+    ``updated_at`` is when the row last changed, for incremental sync (``updated_since``).
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                         onupdate=literal_column("version") + 1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
 
 
 def current_tenant_ids() -> frozenset[int] | None:

@@ -25,6 +25,7 @@ from core.db import (
     Base,
     TenantOwned,
     UtcDateTime,
+    Versioned,
     as_utc,
     current_tenant_id,
     db,
@@ -34,6 +35,7 @@ from core.errors import Conflict, FieldError, NotFound, conflict_on_integrity_er
 from core.extensions import current_roles, current_vault
 from core.hookspecs import hookimpl
 from core.jobs.emails import queue_email, queued_keys, recipient_language, render_email, tenant_url
+from core.migrations.versioned import add_versioned_columns, drop_versioned_columns
 from core.offers.models import OfferMixin, OfferStatus
 from core.offers.pages import AnswerPage, answer_page
 from core.offers.services import (
@@ -123,7 +125,9 @@ __all__ = [
     # The contract's marker (the dataclasses a hook returns are in core.hookspecs).
     "hookimpl",
     # Database: the request's session, models owned by a tenant, time.
-    "db", "Base", "TenantOwned", "UtcDateTime", "MAX_ID", "current_tenant_id", "utcnow", "as_utc",
+    "db", "Base", "TenantOwned", "Versioned", "UtcDateTime", "MAX_ID", "current_tenant_id", "utcnow", "as_utc",
+    # Migrations.
+    "add_versioned_columns", "drop_versioned_columns",
     # Errors services raise; core maps them to 422, 409 and 404 for pages and the API.
     "FieldError", "Conflict", "NotFound", "get_or_404", "get_or_invalid", "conflict_on_integrity_error",
     # Permissions.

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TenantOwned, utcnow
+from core.db import Base, TenantOwned, Versioned, utcnow
 
 
-class Person(TenantOwned, Base):
+class Person(Versioned, TenantOwned, Base):
     __tablename__ = "person"
     __table_args__ = (Index("ix_person_tenant_id_last_name_first_name", "tenant_id", "last_name", "first_name"),)
 
@@ -41,7 +41,6 @@ class Person(TenantOwned, Base):
     #: Only the last four characters, for showing which number is on file.
     national_id_masked: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Set when the record was anonymised on request or by retention; names are then blank.
     anonymised_at: Mapped[datetime | None]
     #: After this date the retention job anonymises the person (set by plugins and staff).
@@ -64,7 +63,7 @@ class ConsentGiver(str, enum.Enum):
     legal_representative = "legal_representative"
 
 
-class Consent(TenantOwned, Base):
+class Consent(Versioned, TenantOwned, Base):
     """Consent to one purpose, given by the person or on their behalf; withdrawn by date."""
 
     __tablename__ = "consent"

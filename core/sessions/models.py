@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TenantOwned, utcnow
+from core.db import Base, TenantOwned, Versioned, utcnow
 
 
-class ScheduledSession(TenantOwned, Base):
+class ScheduledSession(Versioned, TenantOwned, Base):
     """One meeting of a programme: a VIP group meeting, a peer café, a VIDA occasion."""
 
     __tablename__ = "scheduled_session"
@@ -55,7 +55,7 @@ class AttendanceStatus(str, enum.Enum):
     cancelled = "cancelled"
 
 
-class Attendance(TenantOwned, Base):
+class Attendance(Versioned, TenantOwned, Base):
     """A participant expected at a session, and (once recorded) whether they came."""
 
     __tablename__ = "attendance"
@@ -74,7 +74,7 @@ class Attendance(TenantOwned, Base):
     person = relationship("Person")
 
 
-class CalendarFeed(TenantOwned, Base):
+class CalendarFeed(Versioned, TenantOwned, Base):
     """An iCalendar subscription behind an unguessable token; only its hash is stored."""
 
     __tablename__ = "calendar_feed"

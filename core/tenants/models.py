@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, JSONDocument, TenantOwned, utcnow
+from core.db import Base, JSONDocument, TenantOwned, Versioned, utcnow
 
 
 class TenantKind(str, enum.Enum):
@@ -33,7 +33,7 @@ TIMEZONES = {"SE": "Europe/Stockholm", "DK": "Europe/Copenhagen", "FI": "Europe/
              "NO": "Europe/Oslo", "IS": "Atlantic/Reykjavik"}
 
 
-class Tenant(Base):
+class Tenant(Versioned, Base):
     __tablename__ = "tenant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +82,7 @@ class Tenant(Base):
         return f"<Tenant {self.slug} ({self.kind.value})>"
 
 
-class TenantPlugin(TenantOwned, Base):
+class TenantPlugin(Versioned, TenantOwned, Base):
     """A plugin as one tenant has it: on or off, with that tenant's validated settings."""
 
     __tablename__ = "tenant_plugin"
@@ -93,4 +93,3 @@ class TenantPlugin(TenantOwned, Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     #: Already validated and serialised by the plugin's settings schema.
     settings: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

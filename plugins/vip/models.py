@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import Base, OfferMixin, TenantOwned, utcnow
+from core.toolkit import Base, OfferMixin, TenantOwned, Versioned, utcnow
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -47,7 +47,7 @@ class ApplicationStatus(str, enum.Enum):
 IN_LINE = (ApplicationStatus.waiting, ApplicationStatus.offered)
 
 
-class Application(TenantOwned, Base):
+class Application(Versioned, TenantOwned, Base):
     """One person's application for a place in a group of one audience."""
 
     __tablename__ = "vip_application"
@@ -92,7 +92,7 @@ class Application(TenantOwned, Base):
                                                      order_by="WaitlistMove.moved_at")
 
 
-class WaitlistMove(TenantOwned, Base):
+class WaitlistMove(Versioned, TenantOwned, Base):
     """A manual reorder of the waitlist: who moved whom, from where to where, and why."""
 
     __tablename__ = "vip_waitlist_move"
@@ -108,7 +108,7 @@ class WaitlistMove(TenantOwned, Base):
     application: Mapped[Application] = relationship(back_populates="moves")
 
 
-class Offer(OfferMixin, TenantOwned, Base):
+class Offer(Versioned, OfferMixin, TenantOwned, Base):
     """A place in a group offered to an applicant, open until it is answered or expires.
 
     Deadline, answer link and answer are core's offer columns (``OfferMixin``, whose
@@ -132,7 +132,7 @@ class GroupStatus(str, enum.Enum):
     cancelled = "cancelled"
 
 
-class Group(TenantOwned, Base):
+class Group(Versioned, TenantOwned, Base):
     """A VIP group of one audience: its leaders, its participants and its meetings."""
 
     __tablename__ = "vip_group"
@@ -165,7 +165,7 @@ class GroupLeader(TenantOwned, Base):
     user = relationship("User")
 
 
-class Meeting(TenantOwned, Base):
+class Meeting(Versioned, TenantOwned, Base):
     """Meeting ``number`` of a group's course: a core session, with its curriculum theme."""
 
     __tablename__ = "vip_meeting"
@@ -182,7 +182,7 @@ class Meeting(TenantOwned, Base):
     session = relationship("ScheduledSession")
 
 
-class Outreach(TenantOwned, Base):
+class Outreach(Versioned, TenantOwned, Base):
     """A user of the municipality's disability services, and when they were informed about
     the course and offered it (the goal: everyone offered at least once)."""
 
@@ -196,12 +196,11 @@ class Outreach(TenantOwned, Base):
     informed_on: Mapped[date | None] = mapped_column(Date)
     offered_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(500))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     person = relationship("Person")
 
 
-class LeaderCourse(TenantOwned, Base):
+class LeaderCourse(Versioned, TenantOwned, Base):
     """A course training new VIP group leaders, run by the training tenant."""
 
     __tablename__ = "vip_leader_course"
@@ -217,7 +216,7 @@ class LeaderCourse(TenantOwned, Base):
                                                    order_by="Trainee.name")
 
 
-class Trainee(TenantOwned, Base):
+class Trainee(Versioned, TenantOwned, Base):
     """Someone on a leader course, from any municipality. Kept by the training tenant only."""
 
     __tablename__ = "vip_trainee"

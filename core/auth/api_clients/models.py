@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth.models import User
-from core.db import Base, JSONDocument, TenantOwned, utcnow
+from core.db import Base, JSONDocument, TenantOwned, Versioned, utcnow
 
 
-class ApiClient(TenantOwned, Base):
+class ApiClient(Versioned, TenantOwned, Base):
     """A machine client acting in one tenant with a fixed set of scopes."""
 
     __tablename__ = "api_client"

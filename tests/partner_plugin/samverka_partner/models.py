@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import Base, Person, TenantOwned, UtcDateTime, utcnow
+from core.toolkit import Base, Person, TenantOwned, UtcDateTime, Versioned, utcnow
 
 
-class PartnerNote(TenantOwned, Base):
+class PartnerNote(Versioned, TenantOwned, Base):
     """A note about a person in the programme. TenantOwned: only the tenant that wrote it sees it."""
 
     __tablename__ = "partner_note"
